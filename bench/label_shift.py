@@ -89,7 +89,7 @@ def source_only_model(
     cfg = replace(config, source=source_spec, target=pool_spec)
     log(f"label shift: source-only run on {tag}")
     run_adaptation(cfg, ws)
-    found = find_source_only_model(cfg, ws)
+    found = find_source_only_model(cfg, ws, threads=torch.get_num_threads())
     assert isinstance(found, SourceOnlyModel), found
     return found, load_run_pair(found.config, ws)
 

@@ -112,6 +112,6 @@ def test_source_only_and_a_single_method_start_from_the_recipe_too(
     dann, baseline = launched
     recipe = RECOMMENDED.config(SOURCE, TARGET)
     assert dann == replace(recipe, methods=("dann",), params={})
-    assert baseline_key(baseline, "cpu") == baseline_key(recipe, "cpu")
+    assert baseline_key(baseline, "cpu", None) == baseline_key(recipe, "cpu", None)
     for config in launched:
         check_config(config)

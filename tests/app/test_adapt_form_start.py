@@ -49,7 +49,7 @@ def test_the_unchanged_form_from_the_recipe_launches_the_one_click_config(
     form, one_click = launched
     assert form == one_click == recipe
     assert form.to_dict() == recipe.to_dict()  # as the run store records it
-    assert baseline_key(form, "cpu") == baseline_key(one_click, "cpu")
+    assert baseline_key(form, "cpu", None) == baseline_key(one_click, "cpu", None)
 
 
 def test_one_change_keeps_the_rest_of_the_recipe_and_says_the_quote_no_longer_applies(
@@ -73,7 +73,9 @@ def test_one_change_keeps_the_rest_of_the_recipe_and_says_the_quote_no_longer_ap
         "deep_coral": {"layer": "features", "weight": 100.0},
         "fixmatch": {"weight": 0.5, "align": False, "threshold": 0.9, "teacher": True},
     }  # the recipe's parameters kept, the other methods' defaults not stored (as `adapt --recipe` does)
-    assert baseline_key(config, "cpu") != baseline_key(RECOMMENDED.config(SOURCE, TARGET), "cpu")  # seed
+    assert baseline_key(config, "cpu", None) != baseline_key(
+        RECOMMENDED.config(SOURCE, TARGET), "cpu", None
+    )  # seed
 
 
 def test_separate_runs_from_the_recipe_are_named_as_such(app: OpenApp) -> None:
@@ -181,7 +183,9 @@ def test_a_source_only_run_is_said_to_be_the_baseline_not_listed_against_the_rec
     assert not at.warning
     click(at, "Launch")
     recipe = RECOMMENDED.config(SOURCE, TARGET)
-    assert baseline_key(launched[0], "cpu") == baseline_key(recipe, "cpu")  # the same cached model
+    assert baseline_key(launched[0], "cpu", None) == baseline_key(
+        recipe, "cpu", None
+    )  # the same cached model
     click(at, "Back to the defaults")
     at.multiselect[0].set_value(["source_only"]).run()
     assert [plain(c.value) for c in at.caption if plain(c.value).startswith("Started")] == [

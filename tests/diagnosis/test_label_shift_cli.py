@@ -26,6 +26,7 @@ from tlcore.data import save_upload
 from tlcore.device import pick_device
 from tlcore.explain.evidence import LabelShiftSummary
 from tlcore.runs import jobs
+from tlcore.runs.result_file import trained_threads
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -99,12 +100,12 @@ def test_the_command_trains_the_same_baseline_off_every_default():
     assert words[:4] == ["python", "-m", "tlcore", "adapt"] and "--steps-per-epoch" in words
     parsed = config_from_args(parser_for(words[3:]).parse_args(words[3:]))
     assert parsed.methods == ("source_only",)
-    assert baseline_key(parsed, "cpu") == baseline_key(config, "cpu")
+    assert baseline_key(parsed, "cpu", None) == baseline_key(config, "cpu", None)
 
 
 def test_without_a_model_the_estimate_says_how_to_get_one(pair, capsys):
     workspace, source, target = pair
-    needed = find_source_only_model(AdaptConfig(source=source, target=target), workspace)
+    needed = find_source_only_model(AdaptConfig(source=source, target=target), workspace, threads=1)
     assert isinstance(needed, NeedsSourceOnlyModel)
     command = f"python -m tlcore adapt --source {source} --target {target} --method source_only"
     assert needed.command == command and needed.config.methods == ("source_only",)
@@ -128,11 +129,20 @@ def trained(pair) -> tuple[Workspace, str, str, str]:
     return workspace, source, target, record.id
 
 
+def _threads(workspace: Workspace, run_id: str) -> int | None:
+    """The torch threads run ``run_id`` trained on: its cached baseline's key holds them."""
+    return trained_threads(RunStore(workspace).get(run_id))
+
+
 def test_a_cached_baseline_estimates_the_target_proportions(trained):
-    workspace, source, target, _ = trained
+    workspace, source, target, run_id = trained
+    threads = _threads(workspace, run_id)
     default = AdaptConfig(source=source, target=target)
-    assert isinstance(find_source_only_model(default, workspace), NeedsSourceOnlyModel)  # other budget
-    found = find_source_only_model(default, workspace, [AdaptConfig(source=source, target=target, epochs=3)])
+    assert isinstance(
+        find_source_only_model(default, workspace, threads=threads), NeedsSourceOnlyModel
+    )  # other budget
+    budget = AdaptConfig(source=source, target=target, epochs=3)
+    found = find_source_only_model(default, workspace, [(budget, threads)], threads=threads)
     assert isinstance(found, SourceOnlyModel) and found.origin == "baseline cache"
     estimate = label_shift_of(found, workspace)
     assert estimate.n_target == 600 and estimate.n_source_val == 120  # every target sample; 20% of 600
@@ -148,7 +158,8 @@ def test_a_target_outside_the_sources_support_voids_the_estimate(trained, capsys
     outside it in the model's features, so the estimate says it is not to be trusted, its degenerate
     band says so, and the verdict ranks no label-shift cause. The label-shift-only target is trusted."""
     workspace, source, target, run_id = trained
-    found = find_source_only_model(AdaptConfig(source=source, target=target, epochs=3), workspace)
+    budget = AdaptConfig(source=source, target=target, epochs=3)
+    found = find_source_only_model(budget, workspace, threads=_threads(workspace, run_id))
     assert isinstance(found, SourceOnlyModel)
     plain = label_shift_of(found, workspace)
     assert plain.support is not None and plain.support.level == "covered"
@@ -193,7 +204,13 @@ def test_diagnose_finds_the_pairs_model_and_prints_the_estimate(trained, capsys)
     # the estimate names the model that read it: the pair's one cached baseline, its source accuracy
     accuracy = (
         BaselineCache.of_workspace(workspace)
-        .get(baseline_key(AdaptConfig(source=source, target=target, epochs=3), pick_device(None).type))
+        .get(
+            baseline_key(
+                AdaptConfig(source=source, target=target, epochs=3),
+                pick_device(None).type,
+                _threads(workspace, run_id),
+            )
+        )
         .before["validators"]["source_accuracy"]
     )
     named = f"Read by the cached source-only baseline of run {run_id} (source validation accuracy "

@@ -19,10 +19,12 @@ def _config(seed: int) -> AdaptConfig:
 
 def _cache(workspace: Workspace, config: AdaptConfig, accuracy: float | None) -> None:
     """A cached baseline of ``config`` whose evaluation read ``accuracy`` on the source validation split
-    (None: never evaluated)."""
+    (None: never evaluated), cached before thread counts were kept: it serves every count."""
     before = None if accuracy is None else {"validators": {"source_accuracy": accuracy}}
     entry = CachedBaseline(build_model("mlp", (4,), 3), [{"epoch": 1.0}], "done", "", before)
-    BaselineCache.of_workspace(workspace).put(baseline_key(config, pick_device(config.device).type), entry)
+    BaselineCache.of_workspace(workspace).put(
+        baseline_key(config, pick_device(config.device).type, None), entry
+    )
 
 
 def _seed(found: SourceOnlyModel | NeedsSourceOnlyModel) -> int:
@@ -35,13 +37,21 @@ def test_the_best_source_validation_accuracy_wins_whatever_the_order(tmp_path):
     default = AdaptConfig(source=SOURCE, target=TARGET)
     for seed, accuracy in ((1, 0.90), (2, 0.97), (3, 0.97), (4, None)):
         _cache(workspace, _config(seed), accuracy)
-    configs = [_config(seed) for seed in (1, 2, 3, 4)]
-    assert _seed(find_source_only_model(default, workspace, configs)) == 2  # old: 1, the first cached
-    assert _seed(find_source_only_model(default, workspace, configs[::-1])) == 3  # a tie: the first given
-    assert _seed(find_source_only_model(default, workspace, [configs[3], configs[0]])) == 1  # evaluated first
+    configs = [(_config(seed), None) for seed in (1, 2, 3, 4)]
+    assert (
+        _seed(find_source_only_model(default, workspace, configs, threads=1)) == 2
+    )  # old: 1, the first cached
+    assert (
+        _seed(find_source_only_model(default, workspace, configs[::-1], threads=1)) == 3
+    )  # a tie: the first given
+    assert (
+        _seed(find_source_only_model(default, workspace, [configs[3], configs[0]], threads=1)) == 1
+    )  # evaluated first
     _cache(workspace, default, 0.5)  # the default config's baseline takes no precedence of its own
-    assert _seed(find_source_only_model(default, workspace, configs)) == 2  # old: 0
-    assert _seed(find_source_only_model(_config(1), workspace)) == 1  # one config: its own baseline
+    assert _seed(find_source_only_model(default, workspace, configs, threads=1)) == 2  # old: 0
+    assert (
+        _seed(find_source_only_model(_config(1), workspace, threads=1)) == 1
+    )  # one config: its own baseline
 
 
 def test_the_pairs_model_does_not_change_with_the_run_that_finished_last(tmp_path):
@@ -85,7 +95,7 @@ def test_the_pairs_model_is_named_by_a_run_its_accuracy_and_how_it_was_picked(tm
         "97.5%), the most accurate on source validation of the pair's 2 cached baselines (a later run "
         f"can displace it); see that run with: python -m tlcore runs show {runs[1]}."
     )
-    alone = find_source_only_model(_config(1), workspace)  # no run searched: named by its config
+    alone = find_source_only_model(_config(1), workspace, threads=1)  # no run searched: named by its config
     assert alone.describe() == (
         "Read by the cached source-only baseline of the config seed=1 (source validation accuracy 95.0%)."
     )
@@ -128,8 +138,8 @@ def test_runs_whose_baselines_are_not_cached_are_said_so(tmp_path):
     assert isinstance(found, NeedsSourceOnlyModel)
     assert found.reason == (
         f"no source-only model of {SOURCE} -> {TARGET} in this workspace: the source-only baseline of its "
-        "done run is not in the baseline cache of this tlstudio version (trained by an older version "
-        "or on another device type, or the cache was cleared)"
+        "done run is not in the baseline cache of this tlstudio version (trained by an older version, "
+        "on another device type or torch thread count, or the cache was cleared)"
     )
     assert store.start(runs[1], 1) and store.finish(runs[1], {})
     assert ": the source-only baselines of its 2 done runs are not in the baseline cache" in (

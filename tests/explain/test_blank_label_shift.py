@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair
@@ -44,7 +45,7 @@ def test_blank_images_are_left_out_of_the_label_shift_estimate_and_counted(tmp_p
     config = AdaptConfig(source=specs["source"], target=specs["clean"], epochs=1)
     record = jobs.run_inline(workspace, config)
     assert record.status == "done", record.error
-    found = find_source_only_model(config, workspace)
+    found = find_source_only_model(config, workspace, threads=torch.get_num_threads())
     assert isinstance(found, SourceOnlyModel)
 
     clean = label_shift_of(found, workspace, load_domain(specs["clean"]))

@@ -239,7 +239,7 @@ def test_finetune_head_mode_keeps_the_source_backbone(cache, loaded_pair):
     cfg = AdaptConfig(methods=("finetune",), params={"finetune": {"mode": "head"}}, target_labels=2, **SMALL)
     result = run_adaptation(cfg, baseline_cache=cache, pair=loaded_pair(cfg))
     assert result.status == "done" and result.info["n_target_labels"] == 20
-    baseline = cache.get(baseline_key(cfg, pick_device().type)).model
+    baseline = cache.get(baseline_key(cfg, pick_device().type, torch.get_num_threads())).model
     for name, value in baseline.backbone.state_dict().items():
         assert torch.equal(value, result.model.backbone.state_dict()[name]), name
     assert not torch.equal(baseline.head.weight, result.model.head.weight)
@@ -256,9 +256,9 @@ def test_warm_start_adapts_a_copy_of_the_trained_baseline_for_adapt_epochs(cache
     monkeypatch.setattr("tlcore.adapt.stages.train", spy)
     fresh = AdaptConfig(methods=("im",), seed=5, **SMALL)
     warm = replace(fresh, warm_start=True, adapt_epochs=2)
-    assert baseline_key(warm, "cpu") == baseline_key(fresh, "cpu")  # one baseline serves both
+    assert baseline_key(warm, "cpu", None) == baseline_key(fresh, "cpu", None)  # one baseline serves both
     results = [run_adaptation(cfg, baseline_cache=cache) for cfg in (fresh, warm)]
-    trained = cache.get(baseline_key(fresh, pick_device().type)).model.state_dict()
+    trained = cache.get(baseline_key(fresh, pick_device().type, torch.get_num_threads())).model.state_dict()
     weight = "head.weight"
     assert not torch.equal(started[0][weight], trained[weight])  # fresh: a new network
     assert all(torch.equal(started[1][k], v) for k, v in trained.items())  # warm: the baseline itself

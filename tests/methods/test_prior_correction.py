@@ -159,7 +159,9 @@ def test_a_transform_sees_a_copy_of_the_model_and_no_target_labels(label_shifted
     assert ctx.target.y is None and ctx.source.y is not None and ctx.source_val.y is not None
     assert result.info["transforms"] == {"toy_transform": {"zeroed": True}}
     assert torch.count_nonzero(result.model.head.bias) == 0
-    baseline = BaselineCache.of_workspace(workspace).get(baseline_key(cfg, pick_device().type))
+    baseline = BaselineCache.of_workspace(workspace).get(
+        baseline_key(cfg, pick_device().type, torch.get_num_threads())
+    )
     assert baseline is not None and torch.count_nonzero(baseline.model.head.bias) == 3  # untouched
     assert "transform" in result.info["seconds_per_stage"]
 

@@ -85,7 +85,7 @@ def test_the_training_resolution_is_stored_unset_and_round_trips() -> None:
 
 def test_the_baseline_key_changes_with_the_input_size() -> None:
     cfg = AdaptConfig("mnist5k", "digits", model="resnet18")
-    keys = {baseline_key(replace(cfg, image_size=size), "cpu") for size in (None, 224, 32, 64)}
+    keys = {baseline_key(replace(cfg, image_size=size), "cpu", None) for size in (None, 224, 32, 64)}
     assert len(keys) == 3  # 224 is the unset default: the same network, the same baseline
 
 

@@ -18,9 +18,11 @@ from tlcore.adapt.pair import RunPair
 from tlcore.adapt.stages import network
 from tlcore.cli import main
 from tlcore.data.domain import Domain
+from tlcore.limits import Limits
 from tlcore.runs import jobs, probe
-from tlcore.runs.estimate import Estimate, Workload, estimate, plan
+from tlcore.runs.estimate import Estimate, Workload, baseline_in_cache, estimate, plan
 from tlcore.runs.estimate_batch import Batch, baselines_trained, sweep_batch
+from tlcore.runs.slots import run_threads
 from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.store import RunStore
 from tlcore.runs.sweep import SweepSpec
@@ -102,9 +104,12 @@ def test_estimate_from_stored_runs_seconds_per_step(timed: Workspace) -> None:
     assert found.text() == "about 15 s (at most 30 s; from 2 done runs of lenet_bn on cpu, 120 steps)"
 
 
-def _cache_baseline(workspace: Workspace, cfg: AdaptConfig, evaluated_with_seed: int | None) -> None:
-    """Put ``cfg``'s baseline in the workspace's cache, with an evaluation made with the settings of
-    ``evaluated_with_seed`` (None: none)."""
+def _cache_baseline(
+    workspace: Workspace, cfg: AdaptConfig, evaluated_with_seed: int | None, threads: int | None = None
+) -> None:
+    """Put ``cfg``'s baseline trained on ``threads`` torch threads (default: a launch's) in the
+    workspace's cache, with an evaluation made with the settings of ``evaluated_with_seed`` (None: none)."""
+    threads = threads or run_threads(Limits.from_env("max_running").max_running)
     before = None
     if evaluated_with_seed is not None:
         scores = ValidatorScores(0.9, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 80, 640)
@@ -112,7 +117,7 @@ def _cache_baseline(workspace: Workspace, cfg: AdaptConfig, evaluated_with_seed:
         before = evaluation.to_cache(evaluation_settings(evaluated_with_seed))
     model = network(cfg, (1, 28, 28), 2)
     BaselineCache.of_workspace(workspace).put(
-        baseline_key(cfg, "cpu"), CachedBaseline(model, [], "done", "", before)
+        baseline_key(cfg, "cpu", threads), CachedBaseline(model, [], "done", "", before, threads)
     )
 
 
@@ -133,6 +138,19 @@ def test_a_cached_baselines_evaluation_is_not_counted_again(timed: Workspace) ->
     _cache_baseline(timed, only, evaluated_with_seed=1)  # evaluated with another seed's settings: again
     again = estimate(only, _pair(), timed)
     assert again.workload.models_evaluated == 1 and again.seconds == pytest.approx(1120 * 0.001)
+
+
+def test_a_baseline_counts_as_cached_only_at_the_thread_count_a_launch_trains_on(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-265: the estimate counted a baseline cached on 2 threads as this run's, while a launch on
+    1 thread trains its own (another count sums in another order): it left the baseline's steps out."""
+    cfg = AdaptConfig("mnist5k", "digits", ("dann",), epochs=3, device="cpu")
+    _cache_baseline(workspace, cfg, evaluated_with_seed=0, threads=2)
+    for threads, cached, steps in (("1", False, 3 * 10), ("2", True, 0)):  # 3 epochs of 320 / 32
+        monkeypatch.setenv("OMP_NUM_THREADS", threads)  # what a launch's worker inherits (run_threads)
+        assert baseline_in_cache(cfg, workspace) == (cached, cached)  # old: (True, True) on 1 thread
+        assert plan(cfg, _pair(), *baseline_in_cache(cfg, workspace)).baseline_steps == steps
 
 
 def test_a_stored_run_that_evaluated_one_model_counts_its_evaluation_once(

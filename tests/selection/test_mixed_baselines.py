@@ -221,7 +221,7 @@ def test_until_the_kept_model_is_a_run_its_owner_is_preselected_and_launches_as_
     kept = kept_config(store, ranking)
     original = AdaptConfig.from_dict(store.get(run_id).config)
     assert kept.methods == ("source_only",) and kept.params == {}
-    assert baseline_key(kept, "cpu") == baseline_key(original, "cpu")
+    assert baseline_key(kept, "cpu", None) == baseline_key(original, "cpu", None)
     assert kept_config(store, replace(ranking, kept=None)) is None
 
 

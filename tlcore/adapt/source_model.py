@@ -57,7 +57,8 @@ class SourceOnlyModel:
     ``picked`` how it was chosen among the pair's baselines ('' when it was named), ``run_id`` a run
     whose baseline it is, one a user can look up ('' when the workspace's runs were not searched, or
     none of them is left), ``workspace`` the ``--workspace`` its ``runs show`` command carries
-    (:mod:`tlcore.commands`)."""
+    (:mod:`tlcore.commands`), ``threads`` the torch threads a cached baseline trained on (None: not
+    kept, or not a cached baseline)."""
 
     model: Classifier
     config: AdaptConfig
@@ -66,6 +67,7 @@ class SourceOnlyModel:
     picked: str = ""
     run_id: str = ""
     workspace: str | None = None
+    threads: int | None = None
 
     def describe(self) -> str:
         """Which model reads the target's class proportions, the one wording of the CLI, its JSON, the
@@ -125,12 +127,17 @@ class NeedsSourceOnlyModel:
 
 
 def find_source_only_model(
-    config: AdaptConfig, workspace: Workspace, candidates: Iterable[AdaptConfig] = ()
+    config: AdaptConfig,
+    workspace: Workspace,
+    candidates: Iterable[tuple[AdaptConfig, int | None]] = (),
+    *,
+    threads: int | None,
 ) -> SourceOnlyModel | NeedsSourceOnlyModel:
-    """The cached baseline of ``config`` alone, or with ``candidates`` (the configs of the same pair's
-    done runs, oldest first) the one of them all that :func:`source_val_accuracy` ranks first
-    (ties, and baselines never evaluated, by that order: ``config`` first); else
-    :class:`NeedsSourceOnlyModel`.
+    """The cached baseline of ``config`` trained on ``threads`` torch threads (the count a run of it
+    trains on; the cache's :class:`~tlcore.adapt.cache.BaselineKey`) alone, or with ``candidates`` (the
+    configs of the same pair's done runs, oldest first, each with the count it trained on, None where
+    its result records none) the one of them all that :func:`source_val_accuracy` ranks first (ties,
+    and baselines never evaluated, by that order: ``config`` first); else :class:`NeedsSourceOnlyModel`.
 
     The choice reads no target label and no finishing order: a model more accurate on its source
     validation split has a confusion matrix there closer to diagonal, so better conditioned, and the
@@ -138,11 +145,11 @@ def find_source_only_model(
     displaces it only by a strictly higher accuracy."""
     cache = BaselineCache.of_workspace(workspace)
     candidates = tuple(candidates)
-    found: dict[str, tuple[AdaptConfig, CachedBaseline]] = {}  # by baseline key: runs share baselines
-    for candidate in (config, *candidates):
-        key = baseline_key(candidate, pick_device(candidate.device).type)
-        if key not in found and (entry := cache.get(key)) is not None:
-            found[key] = (candidate, entry)
+    found: dict[str, tuple[AdaptConfig, CachedBaseline]] = {}  # by checkpoint: runs share baselines
+    for candidate, count in ((config, threads), *candidates):
+        key = baseline_key(candidate, pick_device(candidate.device).type, count)
+        if (entry := cache.get(key)) is not None:
+            found.setdefault(key.at(entry.threads).name, (candidate, entry))  # the entry it read
     if found:
         best, entry = max(found.values(), key=lambda pair: source_val_accuracy(pair[1]))  # ties: the first
         accuracy = source_val_accuracy(entry)
@@ -153,6 +160,7 @@ def find_source_only_model(
             "baseline cache",
             accuracy if accuracy >= 0 else None,
             picked,
+            threads=entry.threads,
         )
     reason = f"no source-only model of {config.source} -> {config.target} in this workspace"
     if candidates:  # QA: a returning user's runs were there, their baselines trained by an older version

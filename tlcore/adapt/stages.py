@@ -78,7 +78,7 @@ class RunStages:
     ) -> None:
         self.cfg, self.pair, self.callbacks, self.cache = cfg, pair, callbacks, cache
         self.shape, self.n_classes = pair.source_train.shape, pair.source_train.n_classes
-        self.key = baseline_key(cfg, pick_device(cfg.device).type)
+        self.key = baseline_key(cfg, pick_device(cfg.device).type, torch.get_num_threads())
         self.baseline_cached = False  # whether :meth:`baseline` reused the cache's model
 
     def new_model(self) -> Classifier:
@@ -115,13 +115,10 @@ class RunStages:
         self.callbacks.emit(ProgressEvent("stage", stage, fraction, message=message))
 
     def baseline(self) -> CachedBaseline:
-        """The source-only baseline: from the cache when it holds this run's, trained on this run's torch
-        thread count (another count trains another model: helper-265 read a run on 2 threads that reused
-        a 1-thread baseline differ from the same run in a fresh workspace), else trained (and cached)."""
-        threads = torch.get_num_threads()
+        """The source-only baseline: from the cache when it holds this run's (its key holds the torch
+        thread count: helper-265 read a run on 2 threads that reused a 1-thread baseline differ from the
+        same run in a fresh workspace), else trained (and cached)."""
         cached = self.cache.get(self.key) if self.cache is not None else None
-        if cached is not None and cached.threads not in (None, threads):
-            cached = None  # trained again, and cached in its place: the workspace's newest count
         if cached is not None:
             self.baseline_cached = True
             self.stage_event("baseline", end := SPANS["baseline"][1], BASELINE_REUSED)
@@ -138,6 +135,7 @@ class RunStages:
             target_test=self.pair.target_test,
             callbacks=self.callbacks,
         )
+        threads = self.key.threads
         entry = CachedBaseline(model, history.epochs, history.status, history.reason, threads=threads)
         if self.cache is not None:
             self.cache.put(self.key, entry)

@@ -135,11 +135,10 @@ class FeatureSpace:
 
 def feature_space(text: str, workspace: Workspace, given: str | None = None) -> FeatureSpace:
     """``raw``; the model of the run named by ``run:ID``; or, by ``baseline:ID``, its source-only
-    baseline from the workspace's baseline cache. ``given``: the ``--workspace`` the command was given,
+    baseline from the workspace's baseline cache (:func:`~tlcore.runs.source_only.run_baseline`: at the
+    torch threads it trained on). ``given``: the ``--workspace`` the command was given,
     which the ``runs list`` it names for a bad ``text`` carries."""
-    from tlcore.adapt.cache import NOT_CACHED, BaselineCache, baseline_key  # noqa: PLC0415 - loads torch
-    from tlcore.device import pick_device  # noqa: PLC0415 - loads torch
-    from tlcore.runs.source_only import run_feature_models  # noqa: PLC0415 - loads torch
+    from tlcore.runs.source_only import run_baseline, run_feature_models  # noqa: PLC0415 - loads torch
 
     if text == "raw":
         return FeatureSpace("raw")
@@ -153,10 +152,7 @@ def feature_space(text: str, workspace: Workspace, given: str | None = None) -> 
     if kind == "run":
         models, _ = run_feature_models(store, run_id)  # its note is on the source's predictions: none here
         return FeatureSpace(models, "run", run_id, config)
-    cached = BaselineCache.of_workspace(workspace).get(baseline_key(config, pick_device(config.device).type))
-    if cached is None:
-        raise TLError(f"the source-only baseline of run {run_id} is {NOT_CACHED}")
-    return FeatureSpace(cached.model, "baseline", run_id, config)
+    return FeatureSpace(run_baseline(store, run_id).model, "baseline", run_id, config)
 
 
 def _shared(

@@ -47,6 +47,7 @@ from tlcore.adapt.evaluate import ModelEvaluation, evaluation_settings
 from tlcore.adapt.pair import RunPair
 from tlcore.device import pick_device
 from tlcore.imagenet_inputs import input_side
+from tlcore.limits import Limits
 from tlcore.methods.registry import get_method
 from tlcore.model_names import auto_options
 from tlcore.models import check_input
@@ -55,6 +56,7 @@ from tlcore.runs.estimate_start import overheads, start_seconds
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import UnreadableResultError
 from tlcore.runs.run_timings import timing_result
+from tlcore.runs.slots import run_threads
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -207,14 +209,15 @@ def _answers_with_a_new_model(methods: Iterable[str]) -> bool:
 
 
 def baseline_in_cache(cfg: AdaptConfig, workspace: Workspace) -> tuple[bool, bool]:
-    """Whether the workspace's baseline cache holds this config's baseline on disk, and its evaluation
-    made with the settings a run of ``cfg`` evaluates with (no model built)."""
-    key = baseline_key(cfg, pick_device(cfg.device).type)
-    cache = BaselineCache.of_workspace(workspace)
-    if not cache.stored(key):
+    """Whether the workspace's baseline cache holds this config's baseline on disk at the torch thread
+    count a launch trains on (:func:`~tlcore.runs.slots.run_threads`: another count's trains again), and
+    its evaluation made with the settings a run of ``cfg`` evaluates with (no model built)."""
+    threads = run_threads(Limits.from_env("max_running").max_running)
+    key = baseline_key(cfg, pick_device(cfg.device).type, threads)
+    stored = BaselineCache.of_workspace(workspace).stored(key)
+    if stored is None:
         return False, False
-    before = cache.stored_evaluation(key)
-    return True, ModelEvaluation.from_cache(before, evaluation_settings(cfg.seed)) is not None
+    return True, ModelEvaluation.from_cache(stored.get("before"), evaluation_settings(cfg.seed)) is not None
 
 
 @dataclass(frozen=True)

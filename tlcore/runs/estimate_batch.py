@@ -133,7 +133,7 @@ def baselines_trained(configs: list[AdaptConfig], concurrency: int) -> list[bool
     """Whether a run before each of ``configs`` trains its source-only baseline (same network, seed and
     budget: the cache's :func:`~tlcore.adapt.cache.baseline_key`): only one run at a time; runs at once
     may each train it (the cache holds no lock), so they count it each."""
-    keys = [baseline_key(cfg, cfg.device or "") for cfg in configs]  # one device for every run launched
+    keys = [baseline_key(cfg, cfg.device or "", None).digest for cfg in configs]  # one device, one count
     return [concurrency == 1 and key in keys[:i] for i, key in enumerate(keys)]
 
 

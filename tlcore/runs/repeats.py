@@ -26,6 +26,7 @@ from tlcore.errors import TLError
 from tlcore.limits import Limits
 from tlcore.numbers import plural
 from tlcore.runs.record import RunRecord, stale_reason
+from tlcore.runs.result_file import trained_threads
 from tlcore.runs.slots import run_threads
 from tlcore.runs.store import RunStore
 
@@ -84,20 +85,10 @@ def _repeat_gives(record: RunRecord) -> str:
     helper-265 read the recipe's seed-3 run on 1 thread and its repeat on 2 differ in every loss)."""
     if older := older_version(record.config, record.resolved_params):
         return f"it was {older} and trained by its code, so a repeat measures this version's and may differ"
-    trained, now = _trained_threads(record), run_threads(Limits.from_env("max_running").max_running)
+    trained, now = trained_threads(record), run_threads(Limits.from_env("max_running").max_running)
     if trained is not None and trained != now:
         return (
             f"it trained on {plural(trained, 'torch thread')} and a launch here trains on {now}, which sum "
             f"in another order, so a repeat may differ (OMP_NUM_THREADS={trained} repeats it)"
         )
     return "a repeat gives the same numbers on CPU"
-
-
-def _trained_threads(record: RunRecord) -> int | None:
-    """The torch threads the done run ``record`` trained on, as its result records them; None where it
-    does not (a run stored before they were kept) or its result does not read."""
-    try:
-        threads = RunStore.result_of(record).get("info", {}).get("torch_threads")
-    except TLError:
-        return None
-    return threads if isinstance(threads, int) else None

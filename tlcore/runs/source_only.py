@@ -20,7 +20,7 @@ from typing import Literal
 
 from torch import nn
 
-from tlcore.adapt.cache import NOT_CACHED, BaselineCache, baseline_key
+from tlcore.adapt.cache import NOT_CACHED, BaselineCache, CachedBaseline, baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.source_model import (
     NeedsSourceOnlyModel,
@@ -34,7 +34,10 @@ from tlcore.data.spec_text import parse_spec
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.features import DomainModels
+from tlcore.limits import Limits
 from tlcore.methods.context import SOURCE_MODEL_TRANSFORMS
+from tlcore.runs.result_file import trained_threads
+from tlcore.runs.slots import run_threads
 from tlcore.runs.store import RunStore
 
 EVERY_RUN = 1_000_000  # a listing limit no workspace reaches: every done run
@@ -92,10 +95,7 @@ def _model_for(
         return pair_source_only_model(store, source, target)
     config = AdaptConfig.from_dict(store.get(run_id).config)
     if kind == "baseline":
-        key = baseline_key(config, pick_device(config.device).type)
-        cached = BaselineCache.of_workspace(store.workspace).get(key)
-        if cached is None:
-            raise TLError(f"the source-only baseline of run {run_id} is {NOT_CACHED}")
+        cached = run_baseline(store, run_id)
         accuracy = source_val_accuracy(cached)
         return SourceOnlyModel(
             cached.model,
@@ -103,11 +103,12 @@ def _model_for(
             "baseline cache",
             accuracy if accuracy >= 0 else None,
             run_id=run_id,
+            threads=cached.threads,
         )
     if config.methods == SOURCE_ONLY:
         model = store.load_model(run_id)
         return SourceOnlyModel(model, source_only_config(config), f"run {run_id}", run_id=run_id)
-    found = find_source_only_model(config, store.workspace)
+    found = find_source_only_model(config, store.workspace, threads=trained_threads(store.get(run_id)))
     if isinstance(found, SourceOnlyModel):
         return replace(found, run_id=run_id)
     return replace(found, reason=f"{found.reason}: the source-only baseline of run {run_id} is {NOT_CACHED}")
@@ -117,23 +118,45 @@ def pair_source_only_model(
     store: RunStore, source: str, target: str
 ) -> SourceOnlyModel | NeedsSourceOnlyModel:
     """The pair's source-only model for a label-shift estimate: of the cached baselines of the default
-    config and of the pair's done runs (specs compared in canonical form; oldest first), the one
+    config (at the torch threads a launch trains on) and of the pair's done runs (specs compared in
+    canonical form; oldest first; each at the count it trained on), the one
     with the highest source validation accuracy
     (:func:`~tlcore.adapt.source_model.find_source_only_model`), so the estimate does not change with
     the order in which runs finish; named by the oldest of those runs whose baseline it is."""
     pair = (str(parse_spec(source)), str(parse_spec(target)))
-    runs: list[tuple[str, AdaptConfig]] = []
+    runs: list[tuple[str, AdaptConfig, int | None]] = []
     for record in reversed(store.list(status="done", limit=EVERY_RUN)):  # oldest first
         try:
             config = AdaptConfig.from_dict(record.config)
             if (str(parse_spec(config.source)), str(parse_spec(config.target))) == pair:
-                runs.append((record.id, config))
+                runs.append((record.id, config, trained_threads(record)))
         except TLError:  # a run of an older version, or with a spec no longer valid
             continue
     default = AdaptConfig(source=source, target=target)
-    found = find_source_only_model(default, store.workspace, [config for _, config in runs])
+    launch = run_threads(Limits.from_env("max_running").max_running)  # what a run of it would train on
+    candidates = [(config, threads) for _, config, threads in runs]
+    found = find_source_only_model(default, store.workspace, candidates, threads=launch)
     if isinstance(found, NeedsSourceOnlyModel):
         return found
-    key = baseline_key(found.config, pick_device(found.config.device).type)
-    same = (run_id for run_id, config in runs if baseline_key(config, pick_device(config.device).type) == key)
+    digest = _digest(found.config)
+    same = (i for i, c, threads in runs if _digest(c) == digest and found.threads in (None, threads))
     return replace(found, run_id=next(same, ""))
+
+
+def _digest(config: AdaptConfig) -> str:
+    """What its cached baseline is but the thread count (:class:`~tlcore.adapt.cache.BaselineKey`)."""
+    return baseline_key(config, pick_device(config.device).type, None).digest
+
+
+def run_baseline(store: RunStore, run_id: str) -> CachedBaseline:
+    """The cached source-only baseline of run ``run_id`` (``diagnose --features baseline:ID``): of its
+    config at the torch threads it trained on (``info.torch_threads``); a run that records none (stored
+    before counts were kept, or not done) reads the one cached before counts were kept, as then
+    (:class:`~tlcore.adapt.cache.BaselineKey` of no count); :class:`TLError` when there is none."""
+    record = store.get(run_id)
+    config = AdaptConfig.from_dict(record.config)
+    key = baseline_key(config, pick_device(config.device).type, trained_threads(record))
+    cached = BaselineCache.of_workspace(store.workspace).get(key)
+    if cached is None:
+        raise TLError(f"the source-only baseline of run {run_id} is {NOT_CACHED}")
+    return cached
