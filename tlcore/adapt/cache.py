@@ -20,7 +20,7 @@ are stored. A checkpoint file made by another cache (a Ray node's) joins with :m
 
 A baseline cached before counts were kept (``<digest>.pt``) stays usable where it was: a look-up at
 a count with no entry of its own reads it, as any count did then (:meth:`BaselineCache.get`), unless
-it records another count (the first release that kept the count still named its file by the digest).
+it records another count (the interim code that first kept the count named its file by the digest).
 """
 
 from __future__ import annotations
