@@ -12,6 +12,7 @@ import contextlib
 import re
 import secrets
 import sqlite3
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -224,7 +225,8 @@ def migrate(conn: sqlite3.Connection) -> None:
 @contextlib.contextmanager
 def connect(db: Path, busy_timeout: float) -> Iterator[sqlite3.Connection]:
     """A connection to the index ``db`` in autocommit mode (``BEGIN`` your own multi-statement writes),
-    rows by name, waiting up to ``busy_timeout`` seconds for a lock; a damaged index is a
+    rows by name, waiting up to ``busy_timeout`` seconds for a lock; a damaged index, or one that cannot
+    be written to (a read-only file or folder: not damaged, :func:`_check_writable`), is a
     :class:`TLError` saying what to do."""
     try:
         conn = sqlite3.connect(db, timeout=busy_timeout, isolation_level=None)
@@ -236,6 +238,19 @@ def connect(db: Path, busy_timeout: float) -> Iterator[sqlite3.Connection]:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
+        if exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_READONLY:  # the file, or its WAL files
+            raise TLError(f"the run index {db} cannot be written to ({exc}); make it writable") from None
         if exc.sqlite_errorcode & 0xFF not in _DAMAGED:  # e.g. still locked after the busy timeout
             raise
+        _check_writable(db.parent)
         raise TLError(f"the run index {db} is damaged ({exc}); move it aside to start a fresh one") from exc
+
+
+def _check_writable(folder: Path) -> None:
+    """A one-line :class:`TLError` unless a file can be made in ``folder``: SQLite cannot open an index
+    (nor its WAL files) in a folder it may not write to, and that index is not damaged."""
+    try:
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as exc:
+        why = exc.strerror or exc
+        raise TLError(f"cannot open the run index in {folder}: it cannot be written to ({why})") from None
