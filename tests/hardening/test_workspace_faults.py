@@ -113,3 +113,24 @@ def test_adapting_one_pixel_images_is_one_line_and_no_run(
     assert code == 2 and err.count("\n") == 1
     assert "model 'lenet_bn' needs images of at least 16 x 16 px, got 1 x 1 px" in err
     assert RunStore(Workspace.resolve(ws)).list() == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "name"),
+    [
+        (("runs", "list", "--limit"), "limit"),
+        (("sweeps", "list", "--limit"), "limit"),
+        (("sweeps", "list", "--offset"), "offset"),
+    ],
+)
+def test_a_listing_number_beyond_sqlite_is_one_line(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], name: str
+) -> None:
+    huge = str(10**20)
+    code, err = run_cli("--workspace", str(workspace.root), *argv, huge, capsys=capsys)
+    assert (code, err) == (
+        2,
+        f"error: the {name} must be at most {2**63 - 1} (SQLite's largest integer), got {huge}\n",
+    )
+    code, _ = run_cli("--workspace", str(workspace.root), *argv, str(2**63 - 1), capsys=capsys)
+    assert code == 0

@@ -25,6 +25,7 @@ _ID_PATTERN = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
 # SQLite's primary result codes for an index that is no database, is corrupt or cannot be opened
 _DAMAGED = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_CANTOPEN)
 _PART_PATTERN = re.compile(r"[0-9a-f-]{1,22}")  # a piece of an id
+SQL_INT_MAX = 2**63 - 1  # the largest integer SQLite stores or binds
 MATCHES_SHOWN = 5  # the ids an ambiguous piece's error lists
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -150,9 +151,17 @@ def new_run_id() -> str:
 
 
 def check_limit(limit: int) -> None:
-    """Refuse a listing ``limit`` below 1 (SQLite reads -1 as no limit and 0 as no rows)."""
+    """Refuse a listing ``limit`` below 1 (SQLite reads -1 as no limit and 0 as no rows) or above the
+    largest integer SQLite holds (Python's OverflowError otherwise)."""
     if limit < 1:
         raise TLError(f"the limit must be at least 1, got {limit}")
+    check_count("limit", limit)
+
+
+def check_count(name: str, value: int) -> None:
+    """Refuse a listing's ``value`` (its limit, its offset) above :data:`SQL_INT_MAX`."""
+    if value > SQL_INT_MAX:
+        raise TLError(f"the {name} must be at most {SQL_INT_MAX} (SQLite's largest integer), got {value}")
 
 
 def run_filter(status: Status | None, source: str | None, target: str | None) -> tuple[str, list[str]]:
