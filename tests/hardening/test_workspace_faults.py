@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 import zipfile
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from PIL import Image
 from tlcore.cli import main
 from tlcore.cli.output import check_report
 from tlcore.data.spec import load_domain
+from tlcore.data.uploads import INCOMING, STALE_INCOMING_S, save_upload
 from tlcore.errors import TLError
 from tlcore.model_names import MIN_SIDES
 from tlcore.models import build_model, check_input
@@ -134,3 +136,14 @@ def test_a_listing_number_beyond_sqlite_is_one_line(
     )
     code, _ = run_cli("--workspace", str(workspace.root), *argv, str(2**63 - 1), capsys=capsys)
     assert code == 0
+
+
+def test_an_upload_drops_the_files_of_uploads_killed_a_day_ago(workspace: Workspace) -> None:
+    """kill -9 during an upload leaves its hidden incoming file (never listed, up to 200 MiB)."""
+    old, fresh = workspace.uploads / f"{INCOMING}dead.zip", workspace.uploads / f"{INCOMING}live.zip"
+    for path in (old, fresh):
+        path.write_bytes(b"partial")
+    day_ago = time.time() - STALE_INCOMING_S - 60
+    os.utime(old, (day_ago, day_ago))
+    assert save_upload(workspace, "t.csv", b"a,b,label\n1,2,x\n3,4,y\n") == "t.csv"
+    assert sorted(p.name for p in workspace.uploads.iterdir()) == [fresh.name, "t.csv"]
