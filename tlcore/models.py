@@ -18,7 +18,7 @@ from torch import nn
 
 from tlcore.errors import TLError
 from tlcore.imagenet_inputs import IMAGE_SIZE, check_image_size
-from tlcore.model_names import MODEL_NAMES, auto_options, resolve_model_name
+from tlcore.model_names import MIN_SIDES, MODEL_NAMES, PHOTO_MODEL, auto_options, resolve_model_name
 from tlcore.pretrained import IMAGENET_BACKBONES, ImageNetFeatures
 
 CONSTANT_STD = 1e-6  # a feature column whose standard deviation is below this is constant: scale 1
@@ -159,7 +159,8 @@ def check_model_name(name: str) -> str:
 def check_input(name: str, input_shape: tuple[int, ...]) -> str:
     """The backbone ``name`` (or ``auto``) resolves to for samples of ``input_shape``; a one-line
     :class:`TLError` for an unknown name or a backbone that takes other samples (images or vectors),
-    naming what the samples are and the network ``auto`` picks for them."""
+    naming what the samples are and the network ``auto`` picks for them, or images smaller than it
+    takes (:data:`~tlcore.model_names.MIN_SIDES`)."""
     resolved = resolve_model_name(check_model_name(name), tuple(input_shape))
     image = _REGISTRY[resolved][1] == "image"
     if len(input_shape) != (3 if image else 1):
@@ -174,6 +175,12 @@ def check_input(name: str, input_shape: tuple[int, ...]) -> str:
         else:
             got = f"samples of shape {tuple(input_shape)}"
         raise TLError(f"model {resolved!r} needs {wanted}, got {got}")
+    side = MIN_SIDES.get(resolved, 0)
+    if image and min(input_shape[1:]) < side:
+        raise TLError(
+            f"model {resolved!r} needs images of at least {side} x {side} px, got {input_shape[1]} x "
+            f"{input_shape[2]} px; an ImageNet backbone such as {PHOTO_MODEL} resizes any image"
+        )
     return resolved
 
 

@@ -13,10 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tlcore.ellipsis import keep_start
 from tlcore.errors import TLError
 
 ENV_VAR = "TLSTUDIO_WORKSPACE"
 DEFAULT = "workspace"
+NAME_MAX = 255  # the longest file name, in bytes, of ext4, XFS, APFS and NTFS (255 UTF-16 units)
+SHOWN_CHARS = 60  # the characters of such a name a message shows
 
 
 @dataclass(frozen=True)
@@ -52,11 +55,18 @@ class Workspace:
     def subdir(self, name: str) -> Path:
         """A folder directly under the workspace (``uploads``, ``runs``, ``cache``), created."""
         path = self.inside(name)
-        path.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a workspace this user may not write to, a file in the way
+            raise TLError(f"cannot create {path}: {exc.strerror or exc}") from None
         return path
 
     def inside(self, *parts: str) -> Path:
-        """``root / parts``, refusing anything that would resolve outside the workspace."""
+        """``root / parts``, refusing anything that would resolve outside the workspace, or a name longer
+        than a file system takes (:data:`NAME_MAX` bytes: the system's error would come later)."""
+        if any(len(os.fsencode(name)) > NAME_MAX for part in parts for name in Path(part).parts):
+            shown = keep_start("/".join(parts), SHOWN_CHARS)
+            raise TLError(f"path {shown!r} holds a name longer than the {NAME_MAX} bytes a file system takes")
         path = self.root.joinpath(*parts).resolve()
         if path != self.root and self.root not in path.parents:
             raise TLError(f"path {'/'.join(parts)!r} leaves the workspace")

@@ -239,6 +239,18 @@ def test_probe_is_cached_in_the_workspace(workspace: Workspace, monkeypatch: pyt
     assert len(calls) == 2  # another batch size: probed
 
 
+def test_probe_batches_hold_at_most_the_larger_training_split(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--batch-size 10000000000 trains on batches of the larger split (640 here): the probe times those,
+    not 2e10 synthetic images (62 TB: a traceback)."""
+    calls: list[Any] = []
+    monkeypatch.setattr(probe, "measure", _fake_measure(calls))
+    for batch in (10**10, 16):
+        estimate(AdaptConfig("a", "b", ("dann",), batch_size=batch, device="cpu"), _pair(), workspace)
+    assert [args[0].batch_size for args in calls] == [640, 16]
+
+
 @pytest.mark.parametrize("lr", [1e-3, 1e12])  # 1e12 blows a real run up; its estimate still comes first
 def test_probe_measures_the_real_network(lr: float) -> None:
     times = probe.measure(AdaptConfig("a", "b", batch_size=4, lr=lr), (1, 28, 28), 3, torch.device("cpu"))

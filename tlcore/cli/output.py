@@ -129,11 +129,15 @@ def _strict(value: Any) -> Any:
 
 def check_report(path: Path) -> None:
     """A one-line :class:`TLError` unless ``--report path`` can be written: its folder exists and it is
-    not a folder itself (checked before the work, so a bad path costs nothing)."""
-    if not path.parent.is_dir():
-        raise TLError(f"--report {path}: no folder {path.parent}")
-    if path.is_dir():
-        raise TLError(f"--report {path}: it is a folder; name an .html file")
+    not a folder itself (checked before the work, so a bad path costs nothing); a name too long for the
+    file system, or a folder this user may not look into, is one line too."""
+    try:
+        if not path.parent.is_dir():
+            raise TLError(f"--report {path}: no folder {path.parent}")
+        if path.is_dir():
+            raise TLError(f"--report {path}: it is a folder; name an .html file")
+    except OSError as exc:
+        raise TLError(f"--report {path}: cannot write it ({exc.strerror or exc})") from None
 
 
 def write_report(path: Path, page: str) -> None:

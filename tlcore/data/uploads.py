@@ -12,6 +12,7 @@ import contextlib
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
@@ -43,6 +44,8 @@ _UNSAFE = re.compile(r"[^\w.-]+")
 NUMBERED = 10_000  # names an upload tries (``name``, then ``stem-2`` ...) before it is refused
 NAMED_UPLOADS = 10  # uploads a "no upload named" refusal names before "and N more"
 STEM_CHARS = 80  # the longest stem a stored upload's name keeps
+INCOMING = ".incoming-"  # the prefix of a file being uploaded (hidden: data list skips it)
+STALE_INCOMING_S = 86_400  # an incoming file this old was left by an upload killed before it ended
 FileKind = Literal["images", "npz", "table"]
 
 
@@ -176,8 +179,9 @@ def save_upload(
     name = safe_name(filename)
     check_upload_size(filename, len(data), limits)
     folder = workspace.uploads
+    _drop_stale_incoming(folder)
     suffix = PurePosixPath(name).suffix
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=".incoming-", suffix=suffix, delete=False) as tmp:
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=INCOMING, suffix=suffix, delete=False) as tmp:
         tmp.write(data)
         tmp.flush()
         os.fsync(tmp.fileno())
@@ -199,6 +203,17 @@ def save_upload(
         raise TLError(f"too many uploads named {name}")
     finally:
         temp.unlink(missing_ok=True)
+
+
+def _drop_stale_incoming(folder: Path) -> None:
+    """Remove the incoming files of uploads killed before they ended (kill -9, a power cut: up to the
+    upload limit each, never listed), those older than :data:`STALE_INCOMING_S` (an upload still being
+    read keeps its own)."""
+    cutoff = time.time() - STALE_INCOMING_S
+    for path in folder.glob(f"{INCOMING}*"):
+        with contextlib.suppress(OSError):  # another upload removed it first
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
 
 
 def _keep_summary(

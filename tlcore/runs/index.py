@@ -12,6 +12,7 @@ import contextlib
 import re
 import secrets
 import sqlite3
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ _ID_PATTERN = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
 # SQLite's primary result codes for an index that is no database, is corrupt or cannot be opened
 _DAMAGED = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_CANTOPEN)
 _PART_PATTERN = re.compile(r"[0-9a-f-]{1,22}")  # a piece of an id
+SQL_INT_MAX = 2**63 - 1  # the largest integer SQLite stores or binds
 MATCHES_SHOWN = 5  # the ids an ambiguous piece's error lists
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -149,9 +151,17 @@ def new_run_id() -> str:
 
 
 def check_limit(limit: int) -> None:
-    """Refuse a listing ``limit`` below 1 (SQLite reads -1 as no limit and 0 as no rows)."""
+    """Refuse a listing ``limit`` below 1 (SQLite reads -1 as no limit and 0 as no rows) or above the
+    largest integer SQLite holds (Python's OverflowError otherwise)."""
     if limit < 1:
         raise TLError(f"the limit must be at least 1, got {limit}")
+    check_count("limit", limit)
+
+
+def check_count(name: str, value: int) -> None:
+    """Refuse a listing's ``value`` (its limit, its offset) above :data:`SQL_INT_MAX`."""
+    if value > SQL_INT_MAX:
+        raise TLError(f"the {name} must be at most {SQL_INT_MAX} (SQLite's largest integer), got {value}")
 
 
 def run_filter(status: Status | None, source: str | None, target: str | None) -> tuple[str, list[str]]:
@@ -224,7 +234,8 @@ def migrate(conn: sqlite3.Connection) -> None:
 @contextlib.contextmanager
 def connect(db: Path, busy_timeout: float) -> Iterator[sqlite3.Connection]:
     """A connection to the index ``db`` in autocommit mode (``BEGIN`` your own multi-statement writes),
-    rows by name, waiting up to ``busy_timeout`` seconds for a lock; a damaged index is a
+    rows by name, waiting up to ``busy_timeout`` seconds for a lock; a damaged index, or one that cannot
+    be written to (a read-only file or folder: not damaged, :func:`_check_writable`), is a
     :class:`TLError` saying what to do."""
     try:
         conn = sqlite3.connect(db, timeout=busy_timeout, isolation_level=None)
@@ -236,6 +247,19 @@ def connect(db: Path, busy_timeout: float) -> Iterator[sqlite3.Connection]:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
+        if exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_READONLY:  # the file, or its WAL files
+            raise TLError(f"the run index {db} cannot be written to ({exc}); make it writable") from None
         if exc.sqlite_errorcode & 0xFF not in _DAMAGED:  # e.g. still locked after the busy timeout
             raise
+        _check_writable(db.parent)
         raise TLError(f"the run index {db} is damaged ({exc}); move it aside to start a fresh one") from exc
+
+
+def _check_writable(folder: Path) -> None:
+    """A one-line :class:`TLError` unless a file can be made in ``folder``: SQLite cannot open an index
+    (nor its WAL files) in a folder it may not write to, and that index is not damaged."""
+    try:
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as exc:
+        why = exc.strerror or exc
+        raise TLError(f"cannot open the run index in {folder}: it cannot be written to ({why})") from None

@@ -27,6 +27,7 @@ import hashlib
 import itertools
 import json
 import time
+from dataclasses import replace
 
 import torch
 
@@ -70,6 +71,10 @@ def probe_rates(
     """The rates measured for ``cfg``'s network (read back from the workspace cache when it holds
     them), the steps timed, and whether they were read back."""
     shape, n_classes = tuple(pair.source_train.shape), pair.source_train.n_classes
+    # the loop's batches hold at most the larger training split (PairedBatchSampler): a batch size
+    # above it (--batch-size 10000000000) times those, not 2B synthetic samples no memory holds
+    largest = max(pair.source_train.n_samples, pair.target_train.n_samples, 2)
+    cfg = replace(cfg, batch_size=min(cfg.batch_size, largest))
     folder = workspace.inside(*ESTIMATES.parts)
     path = folder / f"{probe_key(cfg, work, shape, n_classes)}{SUFFIX}"
     body = read_entry(path, code_version())

@@ -28,7 +28,15 @@ from typing import Any, Literal
 from tlcore.errors import TLError
 from tlcore.numbers import plural
 from tlcore.runs.executors import ExecutorSettings
-from tlcore.runs.index import check_limit, launched_column, new_run_id, record_start, resolve_id, valid_id
+from tlcore.runs.index import (
+    check_count,
+    check_limit,
+    launched_column,
+    new_run_id,
+    record_start,
+    resolve_id,
+    valid_id,
+)
 from tlcore.runs.record import STALE_AFTER, pid_alive, process_started
 from tlcore.runs.store import BUSY_TIMEOUT_S, RunStore
 from tlcore.runs.sweep import SweepSpec
@@ -184,6 +192,7 @@ class SweepStore:
         check_limit(limit)
         if offset < 0:
             raise TLError(f"the offset must be at least 0, got {offset}")
+        check_count("offset", offset)
         where, params = find_filter(find)
         return self._select(
             f"{where} ORDER BY created DESC, id DESC LIMIT ? OFFSET ?", *params, limit, offset
