@@ -21,7 +21,7 @@ from tlcore.data.domain import Domain
 from tlcore.limits import Limits
 from tlcore.runs import jobs, probe
 from tlcore.runs.estimate import Estimate, Workload, baseline_in_cache, estimate, plan
-from tlcore.runs.estimate_batch import Batch, baselines_trained, sweep_batch
+from tlcore.runs.estimate_batch import baselines_trained, sweep_batch
 from tlcore.runs.slots import run_threads
 from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.store import RunStore
@@ -361,35 +361,6 @@ def test_a_sweep_is_estimated_from_its_real_trials_one_estimate_per_workload(at_
     ]
     assert sorted(n for _, n in batch.parts) == [1, 1, 1, 1, 2, 2, 2, 2]
     assert batch.total() == 4 * 5.0 + 6 * 2.0 + 6 * 10.0  # 4 baselines, not 12
-
-
-@pytest.mark.parametrize(
-    ("threads", "total", "words"),
-    [
-        ("2", 20.0, "2 at a time, sharing 2 cores"),
-        ("1", 10.0, "2 at a time:"),
-        ("4", 20.0, "2 at a time, sharing 2 cores"),  # more threads than cores: one run's pace, not half
-    ],
-)
-def test_runs_at_once_on_a_cpu_share_its_cores(
-    monkeypatch: pytest.MonkeyPatch, threads: str, total: float, words: str
-) -> None:
-    """2 runs of 10 s at once on 2 cores: with 2 torch threads each they take 20 s (the old code: 10 s),
-    with 1 thread each 10 s."""
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    monkeypatch.setenv("OMP_NUM_THREADS", threads)
-    work = Workload("cnn", (1, 28, 28), None, "cpu", 32, 10, 0, 10, 100)
-    batch = Batch(((Estimate(10.0, 12.0, "probe", 0, 4, work), 2),), 2)
-    assert batch.total() == total and batch.total(longest=True) == 1.2 * total
-    assert words in batch.text()
-
-
-def test_a_short_estimate_says_under_5_s_and_one_step() -> None:
-    """1.0 s read "about 5 s" while --json said 1.0 (QA: 0.0), and "1 steps"."""
-    work = Workload("cnn", (1, 28, 28), None, "cpu", 32, 1, 0, 0, 100)
-    found = Estimate(1.0, 4.0, "runs", 1, 1, work)
-    assert found.text() == "under 5 s (at most 5 s; from 1 done run of cnn on cpu, 1 step)"
-    assert Estimate(3.0, 4.0, "runs", 1, 2, work).text().startswith("about 5 s (at most 5 s; ")
 
 
 def test_a_run_of_too_few_steps_is_not_preferred_over_the_probe(

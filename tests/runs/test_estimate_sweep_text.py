@@ -1,5 +1,6 @@
-"""A sweep's estimate line: one sentence of totals, its rates' sources per network, each once (QA
-helper-132: the same runs' clause twice, a probe per composition, none saying whose)."""
+"""An estimate's words: a sweep's line, one sentence of totals, its rates' sources per network, each
+once (QA helper-132: the same runs' clause twice, a probe per composition, none saying whose); runs
+sharing the cores; a short estimate."""
 
 from __future__ import annotations
 
@@ -48,3 +49,32 @@ def test_parts_resting_on_different_runs_say_their_count_once_as_a_range() -> No
     assert Batch(parts, 1).sources() == (
         "rates of lenet_bn on cpu from 5-9 done runs and a probe, of cnn on cpu from a probe"
     )
+
+
+@pytest.mark.parametrize(
+    ("threads", "total", "words"),
+    [
+        ("2", 20.0, "2 at a time, sharing 2 cores"),
+        ("1", 10.0, "2 at a time:"),
+        ("4", 20.0, "2 at a time, sharing 2 cores"),  # more threads than cores: one run's pace, not half
+    ],
+)
+def test_runs_at_once_on_a_cpu_share_its_cores(
+    monkeypatch: pytest.MonkeyPatch, threads: str, total: float, words: str
+) -> None:
+    """2 runs of 10 s at once on 2 cores: with 2 torch threads each they take 20 s (the old code: 10 s),
+    with 1 thread each 10 s."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setenv("OMP_NUM_THREADS", threads)
+    work = Workload("cnn", (1, 28, 28), None, "cpu", 32, 10, 0, 10, 100)
+    batch = Batch(((Estimate(10.0, 12.0, "probe", 0, 4, work), 2),), 2)
+    assert batch.total() == total and batch.total(longest=True) == 1.2 * total
+    assert words in batch.text()
+
+
+def test_a_short_estimate_says_under_5_s_and_one_step() -> None:
+    """1.0 s read "about 5 s" while --json said 1.0 (QA: 0.0), and "1 steps"."""
+    work = Workload("cnn", (1, 28, 28), None, "cpu", 32, 1, 0, 0, 100)
+    found = Estimate(1.0, 4.0, "runs", 1, 1, work)
+    assert found.text() == "under 5 s (at most 5 s; from 1 done run of cnn on cpu, 1 step)"
+    assert Estimate(3.0, 4.0, "runs", 1, 2, work).text().startswith("about 5 s (at most 5 s; ")
