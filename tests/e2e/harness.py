@@ -83,6 +83,17 @@ def launch_chromium(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
 
 
+def open_app(browser: Any, url: str, **options: Any) -> Any:
+    """A new 1400 x 1000 page of the app at ``url`` (``options``: Playwright's page options, e.g.
+    ``accept_downloads``), its home drawn, waiting up to 120 s for an element."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, **options)
+    page.set_default_timeout(120_000)
+    page.goto(url)
+    page.get_by_role("heading", name="tlstudio").wait_for()
+    settle(page)
+    return page
+
+
 def settle(page: Any, timeout_s: float = 120) -> None:
     """Wait until the script run finished and the page is drawn (:func:`settle_all`)."""
     settle_all([page], timeout_s)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.e2e.harness import assert_no_exception, fill, launch_chromium, settle, visit
+from tests.e2e.harness import assert_no_exception, fill, launch_chromium, open_app, settle, visit
 from tlcore.adapt.config import AdaptConfig
 from tlcore.predict import load_data, load_run_model, predict_rows, probability_columns
 from tlcore.runs import jobs
@@ -34,11 +34,7 @@ def test_the_torchscript_export_downloads_and_labels_as_predict_does(
     assert record.status == "done", record.error
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        page.set_default_timeout(120_000)
-        page.goto(shared_server)
-        page.get_by_role("heading", name="tlstudio").wait_for()
-        settle(page)
+        page = open_app(browser, shared_server, accept_downloads=True)
         fill(page, "Source (learn from)", SOURCE)
         fill(page, "Target (adapt to)", TARGET)
         visit(page, "Predict")  # the pair's one run, preselected

@@ -15,6 +15,7 @@ from tests.e2e.harness import (
     assert_no_exception,
     fill,
     launch_chromium,
+    open_app,
     screenshot,
     settle,
     upload,
@@ -33,11 +34,7 @@ def test_an_unlabelled_zip_gets_one_prediction_per_file(shared_server: str, tmp_
     scans.write_bytes(loose_digits_zip(FILES))
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        page.set_default_timeout(120_000)
-        page.goto(shared_server)
-        page.get_by_role("heading", name="tlstudio").wait_for()
-        settle(page)
+        page = open_app(browser, shared_server, accept_downloads=True)
         fill(page, "Source (learn from)", "mnist5k:n=150")  # a small source: the recipe's own budget
         visit(page, "Data")
         upload(page, scans, "target")
