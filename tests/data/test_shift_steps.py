@@ -30,7 +30,7 @@ def shifted(X: np.ndarray, name: str, value: float) -> np.ndarray:
 
 
 def card_steps(target: str) -> list[dict]:
-    model = build_model("lenet", (3, 12, 16), 2, pretrained=False)
+    model = build_model("lenet", (3, 28, 28), 2, pretrained=False)  # the card of a network that runs
     provenance = Provenance("run", "mnist5k", target, ("im",))
     card = model_card(
         model, ("a", "b"), provenance, fmt="onnx", file="m.onnx", parity=Parity("t", (1,), 0, 0, 0)
