@@ -113,3 +113,10 @@ def test_a_source_only_run_alone_has_no_changes_to_show(tmp_path: Path, capsys) 
     )
     moved = moved_runs([alone, five], partial(run_changes, store), lambda _: None)
     assert [(run.run_id, run.changes.changed) for run, _ in moved] == [(five, 5)]
+
+
+@pytest.mark.parametrize("option", ["--top", "--samples"])
+def test_a_negative_count_is_one_error_line(tmp_path: Path, option: str, capsys) -> None:
+    """QA helper-266: ``--top -1`` and ``--samples -1`` were taken and listed nothing."""
+    assert main(["--workspace", str(tmp_path / "ws"), "runs", "changes", "some-run", option, "-1"]) == 2
+    assert capsys.readouterr().err == f"error: {option} must be at least 0, got -1\n"

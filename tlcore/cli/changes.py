@@ -12,6 +12,7 @@ import argparse
 
 from tlcore.cli.output import print_json, text_table, wrapped
 from tlcore.cli.stores import RUN_ID_HELP
+from tlcore.errors import TLError
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -42,11 +43,14 @@ def show_changes(args: argparse.Namespace) -> int:
     from tlcore.runs.changes import predicted_samples, run_changes  # noqa: PLC0415 - loads torch
     from tlcore.views.changes import flow_details, flow_rows, headline  # noqa: PLC0415 - loads torch
 
+    for option, value in (("--top", args.top), ("--samples", args.samples)):
+        if value < 0:  # it listed nothing, as if asked for none (QA helper-266)
+            raise TLError(f"{option} must be at least 0, got {value}")
     store = RunStore(Workspace.existing(args.workspace))
     run = run_changes(store, args.run_id, args.against)
     target = predicted_samples(store, run)
     ids = None if target is None else target.ids
-    samples = max(args.samples, 0)
+    samples = args.samples
     table = target if target is not None and not target.is_image else None  # flows shown as on Compare
     if args.json:
         payload = run.to_dict(samples_per_flow=samples, ids=ids)
@@ -55,7 +59,7 @@ def show_changes(args: argparse.Namespace) -> int:
         print_json(payload)
         return 0
     print("\n".join(wrapped(headline(run))))
-    rows = flow_rows(run, max(args.top, 0))
+    rows = flow_rows(run, args.top)
     if not rows:
         return 0
     flows = run.changes.flows()[: len(rows)]
