@@ -72,6 +72,8 @@ def check_output(path: str | Path) -> Path:
     """``path`` when predictions can be written there: a ``.csv`` or ``.parquet`` name in an
     existing folder; else a one-line :class:`TLError`, a folder this user may not look into too (as
     ``export --out``'s :func:`~tlcore.export.check_out`)."""
+    if not str(path).strip():  # Path('') is the current folder
+        raise TLError(f"no file named to write the predictions to: name a {' or '.join(FORMATS)} file")
     try:
         path = Path(path).expanduser()
     except RuntimeError:  # ~name of a user that does not exist

@@ -112,6 +112,7 @@ def test_checkpoints_record_class_names_and_old_ones_still_load(
             "p.txt: predictions are written as .csv or .parquet",
         ),
         (["RUN", "--data", "digits", "--out", "TMP/missing/p.csv"], "no folder"),
+        (["RUN", "--data", "digits", "--out", ""], "no file named to write the predictions to"),  # QA: exit 0
     ],
 )
 def test_errors_are_one_line_exit_2_and_write_nothing(

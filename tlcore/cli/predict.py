@@ -76,9 +76,9 @@ def predict_command(args: argparse.Namespace) -> int:
     from tlcore.prediction_files import check_output, write_predictions  # noqa: PLC0415 - loads torch
     from tlcore.prediction_summary import summarise  # noqa: PLC0415 - loads torch
 
-    if args.probabilities != DEFAULT_PROBABILITIES and not args.out:
+    if args.probabilities != DEFAULT_PROBABILITIES and args.out is None:
         raise TLError(f"--probabilities {args.probabilities} needs --out FILE.csv or FILE.parquet")
-    out = check_output(args.out) if args.out else None
+    out = None if args.out is None else check_output(args.out)  # '' named no file: refused (QA)
     workspace = Workspace.existing(args.workspace)
     trained = load_run_model(workspace, args.run_id)
     store = RunStore(workspace)
