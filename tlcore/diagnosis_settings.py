@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 from tlcore.errors import TLError
 
 MAX_SEED = 2**32 - 1  # the largest seed every generator behind the gap accepts (scikit-learn's)
+# p = (1 + exceed) / (1 + n) resolves to 1e-5 here; more permutations cost time and read the same
+MAX_PERMUTATIONS = 100_000
 DEFAULT_MAX_PER_SIDE = 5000  # permutation test: joint kernel at most 10k x 10k float32 = 400 MB
 # The diagnosis's defaults, the Diagnose page's and ``diagnose``'s alike (so both read one cache entry):
 PCA_DIM = 50  # raw features' PCA dimensions
@@ -21,8 +23,9 @@ class GapSettings:
     """How a gap is measured; the same settings on the same features give the same
     :class:`~tlcore.metrics.gap.Gap`.
 
-    ``n_permutations``: permutations of the MMD test; ``max_test_samples``: samples per side in
-    that test (a seeded subsample beyond it keeps its kernel matrix at most ``(2 max)^2``);
+    ``n_permutations``: permutations of the MMD test (at most :data:`MAX_PERMUTATIONS`);
+    ``max_test_samples``: samples per side in that test (a seeded subsample beyond it keeps its
+    kernel matrix at most ``(2 max)^2``);
     ``seed``: the bandwidth subsample, the permutations and the domain classifier's folds.
     """
 
@@ -32,7 +35,7 @@ class GapSettings:
 
     def __post_init__(self) -> None:
         for name, low, high in (
-            ("n_permutations", 1, None),
+            ("n_permutations", 1, MAX_PERMUTATIONS),
             ("max_test_samples", 2, None),
             ("seed", 0, MAX_SEED),
         ):

@@ -51,7 +51,8 @@ def test_same_settings_same_gap_and_the_seed_matters():
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"n_permutations": 0}, "n_permutations must be at least 1"),
+        ({"n_permutations": 0}, "n_permutations must be between 1 and 100000"),
+        ({"n_permutations": 10**20}, "n_permutations must be between 1 and 100000"),  # QA: ran with no end
         ({"max_test_samples": 1}, "max_test_samples must be at least 2"),
         ({"seed": -1}, "seed must be between 0 and"),
         ({"seed": 2**32}, "seed must be between 0 and"),

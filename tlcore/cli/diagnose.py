@@ -30,7 +30,7 @@ from tlcore.cli.diagnose_text import format_report, json_payload
 from tlcore.cli.output import check_report, print_json, wrapped, write_report
 from tlcore.commands import command_line
 from tlcore.data.spec_text import anchored
-from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings
+from tlcore.diagnosis_settings import MAX_PERMUTATIONS, PCA_DIM, UMAP_POINTS, GapSettings
 from tlcore.errors import TLError
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
@@ -76,7 +76,8 @@ def register(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=DEFAULTS.n_permutations,
         metavar="N",
-        help=f"MMD permutation test size (default {DEFAULTS.n_permutations}, as runs use)",
+        help=f"MMD permutation test size (default {DEFAULTS.n_permutations}, as runs use; at most "
+        f"{MAX_PERMUTATIONS:,})",
     )
     parser.add_argument(
         "--max-test-samples",
