@@ -51,7 +51,8 @@ class Search:
         if self.kind == "grid" and self.n is not None:
             raise TLError("a grid search takes every combination; n is for random and optuna")
         if self.kind != "grid" and (self.n is None or self.n < 1):
-            raise TLError(f"a {self.kind} search needs the number of points n >= 1")
+            article = "an" if self.kind[0] in "aeiou" else "a"
+            raise TLError(f"{article} {self.kind} search needs the number of points n >= 1")
         if self.batch < 1:
             raise TLError("the Optuna round size must be >= 1")
 
