@@ -4,6 +4,7 @@ later at most (a probe is cached in the workspace too)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 
@@ -39,10 +40,12 @@ def runs_line(configs: Sequence[AdaptConfig]) -> str | None:
 
 def sweep_line(spec: SweepSpec, settings: ExecutorSettings) -> str:
     """``Estimated: ...`` for a sweep's trials (:func:`~tlcore.runs.estimate.sweep_batch`), the
-    executor's trials at once (unset: the workspace's run slots) at a time; ``Not estimated: <why>``
-    when a trial cannot run or the data does not load."""
+    executor's trials at once (unset: the workspace's run slots) at a time, a baseline cached in the
+    workspace reused by local trials only (a Ray trial trains its own); ``Not estimated: <why>`` when a
+    trial cannot run or the data does not load."""
+    of = functools.partial(_of, workspace_cache=settings.workspace_cache)
     try:
-        return f"Estimated: {sweep_batch(spec, settings.max_concurrent, _of).text()}."
+        return f"Estimated: {sweep_batch(spec, settings.max_concurrent, of).text()}."
     except TLError as error:
         return refused(error)
 
@@ -54,9 +57,9 @@ def refused(error: TLError) -> str:
     return f"Not estimated: {lines[0] if lines else 'the run cannot start'}"
 
 
-def _of(cfg: AdaptConfig, baseline_trained: bool) -> Estimate:
+def _of(cfg: AdaptConfig, baseline_trained: bool, workspace_cache: bool = True) -> Estimate:
     root = str(engine.workspace().root)
-    return _estimate(root, json.dumps(cfg.to_dict(), sort_keys=True), baseline_trained)
+    return _estimate(root, json.dumps(cfg.to_dict(), sort_keys=True), baseline_trained, workspace_cache)
 
 
 def slot() -> DeltaGenerator:
@@ -76,10 +79,11 @@ def fill(placeholder: DeltaGenerator, line: str | None) -> None:
 
 
 @st.cache_data(ttl=FRESH_FOR, max_entries=64, show_spinner=False)
-def _estimate(root: str, config: str, baseline_trained: bool) -> Estimate:
+def _estimate(root: str, config: str, baseline_trained: bool, workspace_cache: bool) -> Estimate:
     """The estimate of ``config`` (JSON) in the workspace at ``root`` (``baseline_trained``: by a run
-    before it)."""
+    before it; ``workspace_cache``: it reuses a baseline the workspace's cache holds)."""
     cfg = AdaptConfig.from_dict(json.loads(config))
     pair = split_pair(*engine.load_pair(cfg.source, cfg.target, cfg.seed), cfg)
     with worker_thread_share(Limits.from_env().max_running):  # the thread count a launched run has
-        return estimate(cfg, pair, engine.workspace(), baseline_trained, launched=True)
+        workspace = engine.workspace()
+        return estimate(cfg, pair, workspace, baseline_trained, True, workspace_cache=workspace_cache)

@@ -104,8 +104,10 @@ def estimate(
     spec: SweepSpec, settings: ExecutorSettings, workspace: Workspace, pairs: dict[float, RunPair]
 ) -> Batch:
     """The Sweep page's estimate of the sweep's trials (:func:`tlcore.runs.estimate_batch.sweep_batch`),
-    at the thread count a launched run has; the trials share the pair of their test fraction, from
-    ``pairs`` (the pairs loaded already) or loaded once (a grid may change the splits)."""
+    at the thread count a launched run has, a baseline cached in the workspace reused by local trials
+    only (:attr:`~tlcore.runs.executors.ExecutorSettings.workspace_cache`); the trials share the pair of
+    their test fraction, from ``pairs`` (the pairs loaded already) or loaded once (a grid may change the
+    splits)."""
     from tlcore.adapt.pair import load_run_pair  # noqa: PLC0415 - loads torch
     from tlcore.runs.estimate import estimate as estimate_run  # noqa: PLC0415 - loads torch
     from tlcore.runs.estimate_batch import sweep_batch  # noqa: PLC0415 - loads torch
@@ -113,7 +115,8 @@ def estimate(
     def estimate_of(cfg: AdaptConfig, baseline_trained: bool) -> Estimate:
         if cfg.test_fraction not in pairs:
             pairs[cfg.test_fraction] = load_run_pair(cfg, workspace)
-        return estimate_run(cfg, pairs[cfg.test_fraction], workspace, baseline_trained, launched=True)
+        pair, cache = pairs[cfg.test_fraction], settings.workspace_cache
+        return estimate_run(cfg, pair, workspace, baseline_trained, launched=True, workspace_cache=cache)
 
     with worker_thread_share(Limits.from_env().max_running):
         return sweep_batch(spec, settings.max_concurrent, estimate_of)

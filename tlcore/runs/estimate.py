@@ -345,16 +345,24 @@ def estimate(
     workspace: Workspace,
     baseline_trained: bool = False,
     launched: bool = False,
+    *,
+    workspace_cache: bool = True,
 ) -> Estimate:
     """The estimate of a run of ``cfg`` on ``pair`` in ``workspace``: from its done runs of the same
     network (a paired step no run of its composition timed: a probe of its own terms, scaled to them),
     else from a probe (cached in the workspace); ``baseline_trained``: a run before it trains
     its baseline and evaluation (a sweep's, :func:`~tlcore.runs.estimate_batch.sweep_batch`);
-    ``launched``: the run starts a worker process of its own (the app, ``--detach``, a sweep's trials)."""
+    ``launched``: the run starts a worker process of its own (the app, ``--detach``, a sweep's trials);
+    ``workspace_cache``: it reuses the baseline the workspace's cache holds (False: a Ray trial,
+    :attr:`~tlcore.runs.executors.ExecutorSettings.workspace_cache`, trains it unless a run before it did)."""
     from tlcore.runs.estimate_paired import own_paired_rate  # noqa: PLC0415 - it imports this module
     from tlcore.runs.probe import probe_rates  # noqa: PLC0415 - it imports this module
 
-    work = plan(cfg, pair, *((True, True) if baseline_trained else baseline_in_cache(cfg, workspace)))
+    if baseline_trained or not workspace_cache:
+        cached = (baseline_trained, baseline_trained)
+    else:
+        cached = baseline_in_cache(cfg, workspace)
+    work = plan(cfg, pair, *cached)
     store = RunStore(workspace)
     done = store.list("done", limit=max(1, store.count("done")))
     starts = _spread(overheads(done, launched))  # any network's runs: a process's start, not its steps

@@ -69,6 +69,13 @@ class ExecutorSettings:
             address = None  # Ray's name for a new embedded cluster
         return cls(kind, address, **values)
 
+    @property
+    def workspace_cache(self) -> bool:
+        """Whether the trials reuse the workspace's baseline cache: a local trial does; a Ray trial trains
+        in a scratch workspace of its node, whose cache starts empty (:mod:`.ray_trial`), and brings back
+        the baselines it trained, whatever the workspace's cache held."""
+        return self.kind == "local"
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
