@@ -11,6 +11,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 EventKind = Literal["stage", "step", "epoch", "done"]
+# the metric of a run's baseline stage event: the torch threads it trains (or reuses) its baseline on, so
+# a run that ends before its result finds its baseline in the cache (tlcore.runs.thread_count)
+TORCH_THREADS = "torch_threads"
 
 
 @dataclass(frozen=True)
@@ -18,7 +21,8 @@ class ProgressEvent:
     """One progress report from a running adaptation.
 
     ``fraction`` is the share of the whole run done (0..1); ``metrics`` holds losses and, at epoch
-    ends, accuracies (``target_accuracy`` when target labels exist).
+    ends, accuracies (``target_accuracy`` when target labels exist); the baseline's stage event holds
+    its :data:`TORCH_THREADS`.
     """
 
     kind: EventKind

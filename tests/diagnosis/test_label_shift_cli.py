@@ -26,8 +26,8 @@ from tlcore.data import save_upload
 from tlcore.device import pick_device
 from tlcore.explain.evidence import LabelShiftSummary
 from tlcore.runs import jobs
-from tlcore.runs.result_file import trained_threads
 from tlcore.runs.store import RunStore
+from tlcore.runs.thread_count import trained_threads
 from tlcore.workspace import Workspace
 
 TARGET_PRIOR = (0.6, 0.3, 0.1)

@@ -25,9 +25,9 @@ from tlcore.cli.diagnose import feature_space
 from tlcore.errors import TLError
 from tlcore.models import build_model
 from tlcore.runs import jobs
-from tlcore.runs.result_file import trained_threads
 from tlcore.runs.source_only import run_baseline
 from tlcore.runs.store import RunStore
+from tlcore.runs.thread_count import trained_threads
 from tlcore.workspace import Workspace
 
 K1 = BaselineKey("k1", None)  # a key of no thread count: its checkpoint is k1.pt
@@ -269,3 +269,36 @@ def test_baseline_of_a_run_is_the_one_it_trained_on_its_thread_count(tmp_path):
         assert isinstance(model, torch.nn.Module)
         assert torch.equal(model.head.weight, baseline.model.head.weight)
     assert run_baseline(store, runs[1]).history != run_baseline(store, runs[2]).history
+
+
+@pytest.mark.parametrize("ending", ["cancelled", "failed"])
+def test_a_run_that_ends_in_its_adapt_stage_finds_the_baseline_it_trained(tmp_path, ending):
+    """helper-267: a cancelled or failed run stores no result, so no ``info.torch_threads``, and
+    ``diagnose --features baseline:ID`` of it read only a baseline cached before counts were kept, not
+    the ``<digest>-t<N>.pt`` the run had trained. Its baseline stage event keeps the count."""
+    cfg = AdaptConfig("mnist5k:n=120", "digits:n=120", ("dann",), model="lenet_bn", epochs=1, seed=2)
+    workspace = Workspace.resolve(tmp_path / "ws")
+
+    def ends_in_adapt(config, workspace, on_event, should_stop, **handed):
+        stages = []
+
+        def on(event):
+            on_event(event)
+            stages.append(event.stage)
+            if ending == "failed" and event.stage == "adapt":
+                raise RuntimeError("a crash in the adapt stage")
+
+        return run_adaptation(config, workspace, on, lambda: "adapt" in stages, **handed)
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)  # not this process's count: the run's own is read back
+    try:
+        record = jobs.run_inline(workspace, cfg, worker=ends_in_adapt)
+    finally:
+        torch.set_num_threads(before)
+    assert record.status == ending and trained_threads(record) == 2  # old: None (not done)
+    key = baseline_key(cfg, "cpu", 2)
+    assert BaselineCache.of_workspace(workspace).checkpoints() == {f"{key.name}.pt"}
+    baseline = run_baseline(RunStore(workspace), record.id)  # old: TLError, "not in the baseline cache"
+    assert baseline.threads == 2 and baseline.status == "done"
+    assert isinstance(feature_space(f"baseline:{record.id}", workspace).space, torch.nn.Module)

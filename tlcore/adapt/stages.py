@@ -21,7 +21,7 @@ from tlcore.adapt.terms import build_terms, seeded_build
 from tlcore.data.domain import Domain
 from tlcore.data.splits import few_shot
 from tlcore.device import pick_device
-from tlcore.events import Callbacks, ProgressEvent
+from tlcore.events import TORCH_THREADS, Callbacks, ProgressEvent
 from tlcore.features import extract_features, raw_features
 from tlcore.method_table import Configured
 from tlcore.methods import StageContext, StageOutcome, TermContext, WeightsContext
@@ -78,7 +78,8 @@ class RunStages:
     ) -> None:
         self.cfg, self.pair, self.callbacks, self.cache = cfg, pair, callbacks, cache
         self.shape, self.n_classes = pair.source_train.shape, pair.source_train.n_classes
-        self.key = baseline_key(cfg, pick_device(cfg.device).type, torch.get_num_threads())
+        self.threads = torch.get_num_threads()  # its baseline's key holds them
+        self.key = baseline_key(cfg, pick_device(cfg.device).type, self.threads)
         self.baseline_cached = False  # whether :meth:`baseline` reused the cache's model
 
     def new_model(self) -> Classifier:
@@ -111,21 +112,23 @@ class RunStages:
             callbacks=self.callbacks,
         )
 
-    def stage_event(self, stage: str, fraction: float, message: str) -> None:
-        self.callbacks.emit(ProgressEvent("stage", stage, fraction, message=message))
+    def stage_event(self, stage: str, fraction: float, message: str, **metrics: float) -> None:
+        self.callbacks.emit(ProgressEvent("stage", stage, fraction, metrics=metrics, message=message))
 
     def baseline(self) -> CachedBaseline:
         """The source-only baseline: from the cache when it holds this run's (its key holds the torch
         thread count: helper-265 read a run on 2 threads that reused a 1-thread baseline differ from the
-        same run in a fresh workspace), else trained (and cached)."""
+        same run in a fresh workspace), else trained (and cached); its stage event says the count
+        (:data:`~tlcore.events.TORCH_THREADS`), which a run that ends before its result keeps there alone."""
+        threads = {TORCH_THREADS: self.threads}
         cached = self.cache.get(self.key) if self.cache is not None else None
         if cached is not None:
             self.baseline_cached = True
-            self.stage_event("baseline", end := SPANS["baseline"][1], BASELINE_REUSED)
+            self.stage_event("baseline", end := SPANS["baseline"][1], BASELINE_REUSED, **threads)
             for r in cached.history:  # its epochs, replayed: a live run's adapt epochs follow them
                 self.callbacks.emit(ProgressEvent("epoch", "baseline", end, int(r["epoch"]), metrics=r))
             return cached
-        self.stage_event("baseline", 0.0, "training the source-only baseline")
+        self.stage_event("baseline", 0.0, "training the source-only baseline", **threads)
         model = self.new_model()
         history = train(
             model,
@@ -135,8 +138,7 @@ class RunStages:
             target_test=self.pair.target_test,
             callbacks=self.callbacks,
         )
-        threads = self.key.threads
-        entry = CachedBaseline(model, history.epochs, history.status, history.reason, threads=threads)
+        entry = CachedBaseline(model, history.epochs, history.status, history.reason, threads=self.threads)
         if self.cache is not None:
             self.cache.put(self.key, entry)
         return entry

@@ -26,9 +26,9 @@ from tlcore.errors import TLError
 from tlcore.limits import Limits
 from tlcore.numbers import plural
 from tlcore.runs.record import RunRecord, stale_reason
-from tlcore.runs.result_file import trained_threads
 from tlcore.runs.slots import run_threads
 from tlcore.runs.store import RunStore
+from tlcore.runs.thread_count import trained_threads
 
 _CANDIDATES = (
     "SELECT id, config FROM runs WHERE source = ? AND target = ? AND method = ?"

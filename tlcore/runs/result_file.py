@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tlcore.errors import TLError
-
-if TYPE_CHECKING:
-    from tlcore.runs.record import RunRecord
 
 RESULT_FILE = "result.json"
 
@@ -38,15 +35,3 @@ def read_result(folder: Path) -> dict[str, Any]:
     if not isinstance(result, dict):
         raise UnreadableResultError(folder.name, f"its result file {path} is unreadable (not a JSON object)")
     return result
-
-
-def trained_threads(record: RunRecord) -> int | None:
-    """The torch threads the run ``record`` trained on, as its result records them (``info.torch_threads``);
-    None where it does not: not done, stored before counts were kept, or its result does not read."""
-    if record.status != "done":
-        return None
-    try:
-        threads = read_result(record.folder).get("info", {}).get("torch_threads")
-    except TLError:
-        return None
-    return threads if isinstance(threads, int) else None

@@ -36,9 +36,9 @@ from tlcore.errors import TLError
 from tlcore.features import DomainModels
 from tlcore.limits import Limits
 from tlcore.methods.context import SOURCE_MODEL_TRANSFORMS
-from tlcore.runs.result_file import trained_threads
 from tlcore.runs.slots import run_threads
 from tlcore.runs.store import RunStore
+from tlcore.runs.thread_count import trained_threads
 
 EVERY_RUN = 1_000_000  # a listing limit no workspace reaches: every done run
 
