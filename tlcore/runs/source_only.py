@@ -150,8 +150,9 @@ def _digest(config: AdaptConfig) -> str:
 
 def run_baseline(store: RunStore, run_id: str) -> CachedBaseline:
     """The cached source-only baseline of run ``run_id`` (``diagnose --features baseline:ID``): of its
-    config at the torch threads it trained on (``info.torch_threads``); a run that records none (stored
-    before counts were kept, or not done) reads the one cached before counts were kept, as then
+    config at the torch threads it trained on (:func:`~tlcore.runs.thread_count.trained_threads`: a done
+    run's result, else its baseline stage event: a cancelled or failed run's too); a run that records
+    none (stored before counts were kept) reads the one cached before counts were kept, as then
     (:class:`~tlcore.adapt.cache.BaselineKey` of no count); :class:`TLError` when there is none."""
     record = store.get(run_id)
     config = AdaptConfig.from_dict(record.config)
