@@ -37,8 +37,8 @@ class Workspace:
         if create:
             try:
                 root.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise TLError(f"cannot create workspace {root}: {exc.strerror}") from exc
+            except OSError as exc:  # a file in the way said "File exists" (QA helper-266)
+                raise TLError(f"cannot create workspace {root}: {_why_not(root, exc)}") from exc
         return cls(root)
 
     @classmethod
@@ -47,9 +47,9 @@ class Workspace:
         an error, not created, so a mistyped ``--workspace`` says so instead of "no runs yet"."""
         workspace = cls.resolve(path, create=False)
         if not workspace.root.is_dir():
-            raise TLError(
-                f"no workspace at {workspace.root}: nothing was saved there (check --workspace or ${ENV_VAR})"
-            )
+            blocker = _file_in_the_way(workspace.root)
+            why = "nothing was saved there" if blocker is None else f"{blocker} is a file, not a folder"
+            raise TLError(f"no workspace at {workspace.root}: {why} (check --workspace or ${ENV_VAR})")
         return workspace
 
     def subdir(self, name: str) -> Path:
@@ -58,7 +58,7 @@ class Workspace:
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # a workspace this user may not write to, a file in the way
-            raise TLError(f"cannot create {path}: {exc.strerror or exc}") from None
+            raise TLError(f"cannot create {path}: {_why_not(path, exc)}") from None
         return path
 
     def inside(self, *parts: str) -> Path:
@@ -83,6 +83,24 @@ class Workspace:
     @property
     def index_path(self) -> Path:
         return self.root / "runs.sqlite"
+
+
+def _file_in_the_way(path: Path) -> Path | None:
+    """The first of ``path`` and the folders above it that is there but not a folder (a file where a
+    folder is wanted); None when none is."""
+    for place in (path, *path.parents):
+        try:
+            if place.exists() and not place.is_dir():
+                return place
+        except OSError:  # a name too long, a folder this user may not look into: not a file in the way
+            return None
+    return None
+
+
+def _why_not(folder: Path, exc: OSError) -> str:
+    """Why ``folder`` could not be made, in words: a file in the way, else the system's reason."""
+    blocker = _file_in_the_way(folder)
+    return f"{blocker} is a file, not a folder" if blocker is not None else str(exc.strerror or exc)
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -208,6 +209,15 @@ def test_a_text_column_beside_a_label_column_is_to_be_dropped_not_named(
         (["data", "inspect", "mnist5k:rotate=999"], "error: rotate=999 is out of range"),
         (["data", "inspect", "nonsense"], "error: unknown domain 'nonsense'"),
         (["data", "upload", "missing.zip"], "error: no such file"),
+        # QA helper-266: both said "no such file"
+        (
+            ["data", "upload", "/dev/zero"],
+            "error: /dev/zero is a character device, not a regular file: name a file\n",
+        ),
+        (
+            ["data", "inspect", "/dev/zero"],
+            "error: /dev/zero is a character device, not a regular file: name a file or",
+        ),
     ],
 )
 def test_errors_are_one_line(
@@ -216,6 +226,17 @@ def test_errors_are_one_line(
     code, out, err = run(capsys, tmp_path, *argv)
     assert code == 2 and out == ""
     assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_a_named_pipe_is_refused_in_one_line_not_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Reading a pipe no one writes to would wait for ever; it is not a regular file."""
+    pipe = tmp_path / "rows.csv"
+    os.mkfifo(pipe)
+    for command in ("upload", "inspect"):
+        code, _, err = run(capsys, tmp_path / "ws", "data", command, str(pipe))
+        assert code == 2 and err.startswith(f"error: {pipe} is a named pipe, not a regular file: name a file")
 
 
 def test_bad_spec_in_a_real_process(tmp_path: Path) -> None:

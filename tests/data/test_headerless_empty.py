@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tlcore.cli import main
+from tlcore.data.domain import shown_column, shown_columns
 from tlcore.data.harmonise import harmonise
 from tlcore.data.spec import load_domain
 from tlcore.errors import TLError
@@ -70,3 +71,32 @@ def test_a_headerless_target_lacking_a_source_column_it_dropped_is_refused_sayin
     ]
     _, paired = harmonise(load_domain(source), load_domain(f"{target}:missing=impute"))
     assert paired.X.tolist() == [[2, 10, 100], [2, 20, 200], [2, 30, 300]]  # filled with the source's median
+
+
+def test_a_pairs_note_names_empty_columns_in_both_files_where_they_hold_them_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The target's label first: its features sit one column further right, and the note names the
+    dropped places in the source's file and the target's (as Diagnose names a moved column); it named
+    them by the source's file only."""
+    source = write(tmp_path / "s.csv", "5,,7,,x\n6,,8,,y\n9,,9,,x\n5,,6,,y\n")
+    target = write(tmp_path / "t.csv", "x,1,10,100,4\ny,2,20,200,5\nx,3,30,300,6\ny,4,40,400,7\n")
+    target += ":label=0"  # its features in columns 2 to 5
+    note = (
+        "WARNING: columns 2, 4 of the source's file (3, 5 of the target's) are empty in every row of the "
+        "source: dropped from the source and the target (they carry no value to learn from)"
+    )
+    _, paired = harmonise(load_domain(f"{source}:missing=impute"), load_domain(target))
+    assert paired.meta["pair_report"].lines() == [note]
+    argv = ["--workspace", str(tmp_path / "ws"), "diagnose", "--source", source, "--target", target]
+    assert main([*argv, "--no-umap", "--no-explain", "--permutations", "10"]) == 0
+    assert f"pairing: {note}" in " ".join(capsys.readouterr().out.split())
+
+
+def test_one_empty_column_of_a_pair_is_named_in_both_files() -> None:
+    both = "column 2 of the source's file (3 of the target's)"
+    assert shown_column("feature 1", (0, 1, 2), (1, 2, 3)) == both
+    assert shown_column("feature 1", (0, 1, 2), (0, 1, 2)) == "column 2 of the file"
+    same = shown_columns(["feature 0", "feature 2"], (0, 1, 2), target_columns=(0, 1, 2))
+    assert same == "columns 1, 3 of the file"
+    assert shown_columns(["a", "b"], (), target_columns=(1, 2)) == "columns 'a', 'b'"

@@ -42,7 +42,8 @@ def test_a_file_in_the_place_of_the_uploads_folder_is_one_line(
     table = tmp_path / "t.csv"
     table.write_text("a,b,label\n1,2,x\n3,4,y\n")
     code, err = run_cli("--workspace", str(workspace.root), "data", "upload", str(table), capsys=capsys)
-    assert code == 2 and err == f"error: cannot create {workspace.root / 'uploads'}: File exists\n"
+    uploads = workspace.root / "uploads"
+    assert code == 2 and err == f"error: cannot create {uploads}: {uploads} is a file, not a folder\n"
 
 
 def test_an_index_that_cannot_be_opened_in_a_missing_folder_is_not_called_damaged(tmp_path: Path) -> None:

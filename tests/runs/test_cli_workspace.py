@@ -185,3 +185,25 @@ def test_an_empty_workspace_path_is_refused_not_the_current_folder(
             "error: the workspace path is empty; name a folder (--workspace DIR)\n",
         )
     assert list(tmp_path.iterdir()) == []  # no index, no folders in the current one
+
+
+@pytest.mark.parametrize("under", [False, True], ids=["the-workspace", "a-folder-above-it"])
+def test_a_file_where_the_workspace_goes_is_named_as_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], under: bool
+) -> None:
+    """QA helper-266: it said "cannot create workspace …: File exists" (and "Not a directory")."""
+    blocker = tmp_path / "notes"
+    blocker.write_text("not a folder")
+    root = blocker / "ws" if under else blocker
+    table = tmp_path / "t.csv"
+    table.write_text("a,label\n1,x\n2,y\n")
+    assert main(["--workspace", str(root), "data", "upload", str(table)]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"error: cannot create workspace {root}: {blocker} is a file, not a folder\n"
+    )
+    assert main(["--workspace", str(root), "runs", "list"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: no workspace at {root}: {blocker} is a file, not a folder (check --workspace or "
+        "$TLSTUDIO_WORKSPACE)\n"
+    )

@@ -107,7 +107,16 @@ def test_a_relative_file_spec_is_anchored_where_the_command_ran(
         (["--executor", "ray", "--address", "ray://10.0.0.5:10001"], "not a URL: Ray Client (ray://)"),
         (["--address", "10.0.0.1:6379"], "error: --address names a Ray cluster; it needs --executor ray\n"),
         (["--search", "random"], "error: a random search needs the number of points n >= 1\n"),
-        (["--search", "optuna", "--batch", "0"], "error: an optuna search needs the number of points n"),
+        (
+            ["--search", "optuna", "--batch", "0"],  # QA helper-266: --batch 0 was not named
+            "error: an optuna search needs the number of points n >= 1; batch, the points of an Optuna "
+            "round, must be >= 1, got 0\n",
+        ),
+        (
+            ["--search", "optuna", "--n", "3", "--batch", "-1"],
+            "error: batch, the points of an Optuna round, must be >= 1, got -1\n",
+        ),
+        (["--search", "random", "--n", "0"], "a random search needs the number of points n >= 1, got 0\n"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

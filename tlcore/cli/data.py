@@ -11,7 +11,7 @@ from typing import Any
 from tlcore.cli.output import display_width, padded, print_json, prose_width, wrapped
 from tlcore.commands import command_line
 from tlcore.data.catalog import upload_summary
-from tlcore.data.spec_text import MISSING_VALUES, ONEHOT, parse_spec
+from tlcore.data.spec_text import MISSING_VALUES, ONEHOT, not_a_file, parse_spec
 from tlcore.errors import TLError
 from tlcore.limits import Limits
 from tlcore.numbers import plural, shape_text
@@ -175,7 +175,7 @@ def upload_command(args: argparse.Namespace) -> int:
             f"path as the spec (e.g. {inspect}, {adapt}), or upload a .zip of it"
         )
     if not path.is_file():
-        raise TLError(f"no such file: {path}")
+        raise not_a_file(path)  # /dev/zero: not "no such file" (QA helper-266)
     limits = Limits.from_env()
     check_upload_size(path.name, path.stat().st_size, limits)  # before reading it into memory
     workspace = Workspace.resolve(args.workspace)

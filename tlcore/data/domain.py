@@ -53,23 +53,41 @@ def pair_shown_name(name: str, source: Sequence[int], target: Sequence[int]) -> 
     return f"column {source[at] + 1} of the source's file ({target[at] + 1} of the target's){place[2] or ''}"
 
 
-def shown_column(name: str, file_columns: Sequence[int] = ()) -> str:
+def shown_column(name: str, file_columns: Sequence[int] = (), target_columns: Sequence[int] = ()) -> str:
     """How a message names the feature column ``name``: ``column 'flow'``, or a place of a table without
-    a header ``column 4 of the file`` (:func:`shown_name`)."""
-    shown = shown_name(name, file_columns)
+    a header ``column 4 of the file`` (:func:`shown_name`); with a pair's ``target_columns`` too,
+    ``column 4 of the source's file (5 of the target's)`` where the target's file holds it elsewhere
+    (:func:`pair_shown_name`)."""
+    shown = pair_shown_name(name, file_columns, target_columns)
     return f"column {name!r}" if shown == name else shown
 
 
-def shown_columns(names: Sequence[str], file_columns: Sequence[int] = (), shown: int = 3) -> str:
+def shown_columns(
+    names: Sequence[str], file_columns: Sequence[int] = (), shown: int = 3, target_columns: Sequence[int] = ()
+) -> str:
     """Several feature columns as :func:`shown_column` names one: ``columns 'a', 'b', 'c' and 2 more``,
-    ``columns 2, 4 of the file and 1 more``; one as :func:`shown_column` does."""
+    ``columns 2, 4 of the file and 1 more``, ``columns 2, 4 of the source's file (3, 5 of the target's)``;
+    one as :func:`shown_column` does."""
     if len(names) == 1:
-        return shown_column(names[0], file_columns)
+        return shown_column(names[0], file_columns, target_columns)
+    ours, theirs = (_file_places(names, columns) for columns in (file_columns, target_columns))
+    if ours is None:
+        return f"columns {first_named([repr(n) for n in names], shown)}"
+    more = and_more(len(names) - shown)
+    if theirs is None or theirs == ours:
+        return f"columns {', '.join(ours[:shown])} of the file{more}"
+    ours_text, theirs_text = (", ".join(places[:shown]) for places in (ours, theirs))
+    return f"columns {ours_text} of the source's file ({theirs_text} of the target's){more}"
+
+
+def _file_places(names: Sequence[str], file_columns: Sequence[int]) -> list[str] | None:
+    """Each of ``names``' column of the file as a number counted from 1 (``["2", "4"]``); None unless
+    every name is a place the file's ``file_columns`` name (:func:`shown_name`)."""
     words = [shown_name(n, file_columns) for n in names]
     places = [w.removeprefix("column ").removesuffix(" of the file") for w in words]
     if all(w != n for w, n in zip(words, names, strict=True)) and all(p.isdigit() for p in places):
-        return f"columns {', '.join(places[:shown])} of the file{and_more(len(places) - shown)}"
-    return f"columns {first_named([repr(n) for n in names], shown)}"
+        return places
+    return None
 
 
 def kept_places(width: int, gone: Collection[str] = ()) -> tuple[str, ...]:

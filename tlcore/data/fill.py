@@ -154,13 +154,15 @@ def without_columns(domain: Domain, columns: Sequence[str]) -> Domain:
     return replace(domain, X=domain.X[:, keep], meta=meta)
 
 
-def dropped_note(columns: Sequence[str], file_columns: Sequence[int] = ()) -> list[str]:
+def dropped_note(
+    columns: Sequence[str], file_columns: Sequence[int] = (), target_columns: Sequence[int] = ()
+) -> list[str]:
     """The pair's note on the source's ``columns`` empty in every row (:func:`without_empty`; the
-    source's ``file_columns``: :func:`columns_are`)."""
+    source's ``file_columns`` and the target's ``target_columns``: :func:`columns_are`)."""
     if not columns:
         return []
     one = len(columns) == 1
-    are = columns_are(columns, file_columns=file_columns)
+    are = columns_are(columns, file_columns=file_columns, target_columns=target_columns)
     return [
         f"WARNING: {are} empty in every row of the source: dropped from the source and the "
         f"target ({'it carries' if one else 'they carry'} no value to learn from)"
@@ -226,12 +228,20 @@ def empty_warning(columns: Sequence[str], file_columns: Sequence[int] = ()) -> s
     )
 
 
-def columns_are(columns: Sequence[str], *, past: bool = False, file_columns: Sequence[int] = ()) -> str:
+def columns_are(
+    columns: Sequence[str],
+    *,
+    past: bool = False,
+    file_columns: Sequence[int] = (),
+    target_columns: Sequence[int] = (),
+) -> str:
     """``column 'b' is``, ``columns 'a', 'b', 'c' and 2 more are``: feature columns as a subject, places
     of a table without a header as the columns of its file they are (``file_columns``: ``column 4 of
-    the file is``, :func:`~tlcore.data.domain.shown_columns`); ``past``: ``was``, ``were``."""
+    the file is``; a pair's ``target_columns`` too: ``column 4 of the source's file (5 of the target's)
+    is``, :func:`~tlcore.data.domain.shown_columns`); ``past``: ``was``, ``were``."""
     one, many = ("was", "were") if past else ("is", "are")
-    return f"{shown_columns([str(c) for c in columns], file_columns)} {one if len(columns) == 1 else many}"
+    names = shown_columns([str(c) for c in columns], file_columns, target_columns=target_columns)
+    return f"{names} {one if len(columns) == 1 else many}"
 
 
 def drawn_holes(X: torch.Tensor, names: Sequence[str], meta: dict[str, Any]) -> tuple[str, dict[str, Any]]:

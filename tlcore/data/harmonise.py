@@ -179,6 +179,7 @@ class PairReport:
     target: ConformReport = field(default_factory=ConformReport)
     dropped: tuple[str, ...] = ()  # the source's columns empty in every row, dropped from both sides
     file_columns: tuple[int, ...] = ()  # the source's places in its file (no header): how notes name them
+    target_file_columns: tuple[int, ...] = ()  # the target's: named too where its file holds them elsewhere
 
     @property
     def source_channels(self) -> tuple[int, int] | None:
@@ -210,7 +211,7 @@ class PairReport:
 
     def lines(self) -> list[str]:
         """Human-readable notes, one per change."""
-        dropped = dropped_note(self.dropped, self.file_columns)
+        dropped = dropped_note(self.dropped, self.file_columns, self.target_file_columns)
         return dropped + self.source.lines("source") + self.target.lines("target")
 
 
@@ -245,7 +246,9 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     if target_plan.keep is not None:
         n_kept = len(target_plan.keep)
         _check_size("target", f"{target.name} (samples of classes the source knows)", n_kept)
-    report = PairReport(source_plan.report, target_plan.report, dropped, source.file_columns)
+    report = PairReport(
+        source_plan.report, target_plan.report, dropped, source.file_columns, target.file_columns
+    )
     new_source = source_plan.apply(source)
     new_target = target_plan.apply(target)
     meta = {**new_target.meta, "pair_report": report, "unknown_classes": dict(report.unknown_classes)}

@@ -52,6 +52,7 @@ between options (``fashion:split=train:n=2000``) is refused with the spec writte
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -60,6 +61,13 @@ from tlcore.data import builtin, torchvision_sets
 from tlcore.data.catalog import SUFFIXES
 from tlcore.data.shift_table import format_shifts, get_shift, shift_names
 from tlcore.errors import TLError
+
+SPECIAL_FILES = (  # what a path that is not a regular file is, in words (stat's tests)
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 SourceKind = Literal["builtin", "torchvision", "file", "upload"]
 OPTIONS = ("split", "n", "download", "label", "blank", "missing", "text")
@@ -175,6 +183,18 @@ def path_exists(text: str) -> bool:
         return Path(text).exists()
     except (OSError, ValueError):  # too long a name, a NUL byte: not a file
         return False
+
+
+def not_a_file(path: Path, wanted: str = "file") -> TLError:
+    """The one-line error for ``path``, where a ``wanted`` (``file``, ``file or folder``) was looked for
+    and none is: missing, or there but not a regular file (``/dev/zero``, a pipe: reading it would never
+    end, or read what is not kept anywhere)."""
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):  # missing, too long a name, a NUL byte
+        return TLError(f"no such {wanted}: {path}")
+    kind = next((words for test, words in SPECIAL_FILES if test(mode)), "something else")
+    return TLError(f"{path} is {kind}, not a regular file: name a {wanted}")
 
 
 def _with_options(spec: DomainSpec, text: str, full: str) -> DomainSpec:

@@ -26,7 +26,7 @@ from tlcore.data.domain import Domain
 from tlcore.data.fill import without_empty
 from tlcore.data.images import AS_STORED, IMAGES_FROM, LABELLED, images_labelled, read_images
 from tlcore.data.npz import npz_labelled, read_npz
-from tlcore.data.spec_text import DROP, IMPUTE, NO_LABELS, DomainSpec
+from tlcore.data.spec_text import DROP, IMPUTE, NO_LABELS, DomainSpec, not_a_file
 from tlcore.data.table_cells import MissingCellsError
 from tlcore.data.table_errors import LabelColumnMissingError, TextFeaturesError
 from tlcore.data.tables import read_table, table_labelled
@@ -121,7 +121,7 @@ def _file_kind(path: Path, label_column: str | None, limits: Limits, label: str)
     if is_dir:
         return "images"
     if not is_file:
-        raise TLError(f"no such file or folder: {path}")
+        raise not_a_file(path, "file or folder")
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise TLError(

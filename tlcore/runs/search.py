@@ -50,11 +50,15 @@ class Search:
             raise TLError(f"unknown search {self.kind!r}; choose from {', '.join(SEARCH_KINDS)}")
         if self.kind == "grid" and self.n is not None:
             raise TLError("a grid search takes every combination; n is for random and optuna")
+        wrong = []  # each value given wrong, named as its option is (--n, --batch): one line for all
         if self.kind != "grid" and (self.n is None or self.n < 1):
             article = "an" if self.kind[0] in "aeiou" else "a"
-            raise TLError(f"{article} {self.kind} search needs the number of points n >= 1")
+            got = "" if self.n is None else f", got {self.n}"
+            wrong.append(f"{article} {self.kind} search needs the number of points n >= 1{got}")
         if self.batch < 1:
-            raise TLError("the Optuna round size must be >= 1")
+            wrong.append(f"batch, the points of an Optuna round, must be >= 1, got {self.batch}")
+        if wrong:
+            raise TLError("; ".join(wrong))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
