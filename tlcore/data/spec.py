@@ -20,7 +20,7 @@ from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.ink import drop_blank
 from tlcore.data.rng import generator
 from tlcore.data.shifts import apply_shifts
-from tlcore.data.spec_text import DROP, DomainSpec, expand_path, parse_spec, path_exists
+from tlcore.data.spec_text import DROP, DomainSpec, expand_path, not_a_file, parse_spec, path_exists
 from tlcore.data.table_cells import MissingCellsError
 from tlcore.data.table_errors import LabelColumnMissingError, TextFeaturesError
 from tlcore.data.uploads import (
@@ -51,7 +51,7 @@ def check_present(text: str, workspace: Workspace) -> None:
     if spec.kind == "upload":
         upload_path(workspace, spec.name)
     elif spec.kind == "file" and not path_exists(str(expand_path(spec.name))):
-        raise TLError(f"no such file or folder: {expand_path(spec.name)}")
+        raise not_a_file(expand_path(spec.name), "file or folder")  # as loading says
     elif spec.kind == "torchvision" and not spec.download:
         root = torchvision_sets.data_root(workspace, spec.root)
         torchvision_sets.check_files(spec.name, root, spec.split or "all")
