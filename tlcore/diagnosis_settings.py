@@ -5,14 +5,20 @@ a run's gaps included), the PCA width of raw features and the UMAP points per do
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 from tlcore.errors import TLError
+from tlcore.limits import format_bytes
 
 MAX_SEED = 2**32 - 1  # the largest seed every generator behind the gap accepts (scikit-learn's)
 # p = (1 + exceed) / (1 + n) resolves to 1e-5 here; more permutations cost time and read the same
 MAX_PERMUTATIONS = 100_000
 DEFAULT_MAX_PER_SIDE = 5000  # permutation test: joint kernel at most 10k x 10k float32 = 400 MB
+# The permutation test holds its joint (n + m) x (n + m) float32 kernel whole (the rest grows linearly),
+# and scoring P permutations costs (n + m)^2 P: a cap on that matrix bounds both.
+MAX_KERNEL_BYTES = 2 << 30
+MAX_TEST_SAMPLES = math.isqrt(MAX_KERNEL_BYTES // 4) // 2  # 11585 per side: (2 x 11585)^2 x 4 bytes < 2 GiB
 # The diagnosis's defaults, the Diagnose page's and ``diagnose``'s alike (so both read one cache entry):
 PCA_DIM = 50  # raw features' PCA dimensions
 UMAP_POINTS = 1500  # UMAP points per domain, a seeded subsample beyond (the page draws each one: WebGL)
@@ -25,7 +31,7 @@ class GapSettings:
 
     ``n_permutations``: permutations of the MMD test (at most :data:`MAX_PERMUTATIONS`);
     ``max_test_samples``: samples per side in that test (a seeded subsample beyond it keeps its
-    kernel matrix at most ``(2 max)^2``);
+    kernel matrix at most ``(2 max)^2``; at most :data:`MAX_TEST_SAMPLES`, :func:`kernel_refusal`);
     ``seed``: the bandwidth subsample, the permutations and the domain classifier's folds.
     """
 
@@ -34,6 +40,8 @@ class GapSettings:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        if isinstance(self.max_test_samples, int) and self.max_test_samples > MAX_TEST_SAMPLES:
+            raise TLError(kernel_refusal(self.max_test_samples))
         for name, low, high in (
             ("n_permutations", 1, MAX_PERMUTATIONS),
             ("max_test_samples", 2, None),
@@ -48,3 +56,16 @@ class GapSettings:
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
+
+
+def kernel_refusal(per_side: int) -> str:
+    """Why ``per_side`` samples per side cannot be tested: the joint kernel they would need, and what
+    fits in :data:`MAX_KERNEL_BYTES` (in bytes where the two sizes round alike)."""
+    side = 2 * per_side
+    need, limit = format_bytes(4 * side**2), format_bytes(MAX_KERNEL_BYTES)
+    if need == limit:  # 11586: 2 GiB, as the limit reads
+        need, limit = f"{4 * side**2:,} bytes", f"{MAX_KERNEL_BYTES:,} bytes"
+    return (
+        f"max_test_samples {per_side} would need the permutation test's joint kernel of up to "
+        f"{side} x {side} float32, {need}; at most {MAX_TEST_SAMPLES} per side fits in its {limit}"
+    )

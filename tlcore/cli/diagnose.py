@@ -30,7 +30,7 @@ from tlcore.cli.diagnose_text import format_report, json_payload
 from tlcore.cli.output import check_report, print_json, wrapped, write_report
 from tlcore.commands import command_line
 from tlcore.data.spec_text import anchored
-from tlcore.diagnosis_settings import MAX_PERMUTATIONS, PCA_DIM, UMAP_POINTS, GapSettings
+from tlcore.diagnosis_settings import MAX_PERMUTATIONS, MAX_TEST_SAMPLES, PCA_DIM, UMAP_POINTS, GapSettings
 from tlcore.errors import TLError
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
@@ -85,7 +85,8 @@ def register(parser: argparse.ArgumentParser) -> None:
         default=DEFAULTS.max_test_samples,
         metavar="N",
         help="samples per side in the permutation test, a seeded subsample beyond "
-        f"(default {DEFAULTS.max_test_samples}, as runs use; MMD² itself uses every sample)",
+        f"(default {DEFAULTS.max_test_samples}, as runs use; at most {MAX_TEST_SAMPLES:,}, its kernel "
+        "held whole; MMD² itself uses every sample)",
     )
     parser.add_argument(
         "--pca",
@@ -208,6 +209,8 @@ def diagnose_command(args: argparse.Namespace) -> int:
         raise TLError("--pca must be at least 0 and --umap-points at least 2")
     if args.report is not None:
         check_report(args.report)
+    # refused before anything loads (a test that cannot fit: kernel_refusal); the seed comes later
+    settings = GapSettings(n_permutations=args.permutations, max_test_samples=args.max_test_samples)
     workspace = Workspace.resolve(args.workspace)
     # as adapt and sweep store them, so the pair's runs are found from any folder
     args.source, args.target = (anchored(s) if s else s for s in (args.source, args.target))
@@ -215,9 +218,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
     config = features.config
     default_seed = config.seed if args.held_out and config is not None else DEFAULTS.seed
     seed = default_seed if args.seed is None else args.seed
-    settings = GapSettings(
-        n_permutations=args.permutations, max_test_samples=args.max_test_samples, seed=seed
-    )
+    settings = replace(settings, seed=seed)
     source, target, shared = _pair(args, features, workspace, seed)
     copied = None if shared is None else shared.copied
     model = source_only_model(features, args, workspace)
