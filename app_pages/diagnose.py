@@ -12,6 +12,7 @@ from tlcore.explain.columns import compared_on
 from tlcore.explain.headline import gap_reading
 from tlcore.gap_level import gap_level
 from tlcore.numbers import p_shown, significant
+from tlcore.split_names import HELD_OUT_SPLITS
 from tlcore.views import (
     class_gaps,
     column_table,
@@ -67,7 +68,7 @@ with display.errors_shown():
     if features != "raw":  # QA: an AdaBN run's MMD² here 0.00606, its stored gap after 0.00477
         st.caption(
             f"Measured on every sample of the pair; the gap after that run {display.esc(runs[features])} "
-            "stored (Compare, runs show) is on its held-out test splits: `python -m tlcore diagnose "
+            f"stored (Compare, runs show) is on its {HELD_OUT_SPLITS}: `python -m tlcore diagnose "
             f"--features run:{features} --held-out` reproduces it."
         )
     reuse = not st.session_state.pop(state.DIAGNOSE_RECOMPUTE, False)  # "Recompute" skips the cache

@@ -248,7 +248,7 @@ def test_compare_marks_the_accuracies_of_an_unlabelled_target_as_unknown_not_non
 def test_compare_shows_the_count_and_interval_behind_an_accuracy_on_a_tiny_test_split() -> None:
     """A target test split of 8: Compare said "+12.5 pts" and "87.5%" as if exact. Now the chart's
     label and hover, the numbers table and a caption give the counts and the 95% interval, and the
-    gap chart says the gaps were measured on the run's test splits."""
+    gap chart says the gaps were measured on the run's held-out splits (source validation, target test)."""
     tiny = {**result(0.875, 0.75), "info": {"n_target_test": 8}}
     tiny["gap_before"] = {**tiny["gap_before"], "n_source": 200, "n_target": 8}
     chart = compare.accuracy_figure({"tiny": tiny})
@@ -265,7 +265,9 @@ def test_compare_shows_the_count_and_interval_behind_an_accuracy_on_a_tiny_test_
     assert compare.small_test_note({"big": {**tiny, "info": {"n_target_test": 359}}}) is None
     gap = gaps.gap_figure({"tiny": tiny})
     subtitle = gap.layout.title.subtitle.text.replace("<br>", " ")
-    assert subtitle == "in the models' features, on the run's test splits: 200 source, 8 target samples"
+    assert subtitle == (
+        "in the models' features, on the run's held-out splits: 200 source validation, 8 target test samples"
+    )
 
 
 def test_compare_charts_fit_a_narrow_column(results: dict[str, dict[str, Any]]) -> None:

@@ -71,7 +71,9 @@ def test_a_runs_feature_space_reads_the_label_shift_with_the_clis_model(
     assert cli["model"] == f"Read by run {run_id}'s model."
     assert cli["model"] in [plain(c.value) for c in at.caption]
     held_out = f"diagnose --features run:{run_id} --held-out` reproduces it."  # QA: all samples here
-    assert sum(c.value.endswith(held_out) for c in at.caption) == 1
+    (caption,) = [c.value for c in at.caption if c.value.endswith(held_out)]
+    # the source's held-out split is its validation split, as diagnose --held-out and runs show say
+    assert "(Compare, runs show) is on its held-out splits (source validation, target test): " in caption
 
 
 def test_predicted_target_labels_say_whose_shift_they_are_and_why_not_to_trust_them(

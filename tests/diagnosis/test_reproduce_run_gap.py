@@ -45,6 +45,8 @@ def test_held_out_diagnosis_prints_the_runs_stored_gap(trained, capsys, kind, st
     payload = json.loads(out)
     assert payload["gap"] == result[stored]  # exactly: same function, settings, splits and seed
     assert payload["settings"]["seed"] == 3
+    # the source's held-out split is its validation split, not a "test" split (QA helper-273)
+    assert (payload["source"], payload["target"]) == ("mnist5k:n=200 [validation]", "digits:n=200 [test]")
     explained = payload["explanation"]  # on the held-out splits; fixes written on the run's specs
     assert (explained["source_spec"], explained["target_spec"]) == (PAIR["source"], PAIR["target"])
     held_out = (payload["gap"]["n_source"], payload["gap"]["n_target"])
@@ -54,10 +56,16 @@ def test_held_out_diagnosis_prints_the_runs_stored_gap(trained, capsys, kind, st
     assert result["gap_before"] != result["gap_after"]  # the two models really differ
 
 
-def test_held_out_text_says_it_matches_and_other_settings_do_not(trained, capsys):
+def test_held_out_text_says_it_matches_and_other_settings_do_not(trained, capsys, tmp_path):
     workspace, run_id, _ = trained
-    code, out, _ = _diagnose(workspace, capsys, "--features", f"run:{run_id}", "--held-out", *PAIR_ARGS)
+    report = tmp_path / "held-out.html"
+    code, out, _ = _diagnose(
+        workspace, capsys, "--features", f"run:{run_id}", "--held-out", *PAIR_ARGS, "--report", str(report)
+    )
     assert code == 0 and f"the same gap as run {run_id}'s stored gap_after" in out
+    named = "mnist5k:n=200 [validation] -> digits:n=200 [test]: "  # the text's first line, the report's title
+    assert out.startswith(named) and "mnist5k:n=200 [validation] → digits:n=200 [test]" in report.read_text()
+    assert "[test] →" not in report.read_text()
     code, out, _ = _diagnose(
         workspace, capsys, "--features", f"run:{run_id}", "--held-out", "--permutations", "500"
     )

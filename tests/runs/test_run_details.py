@@ -121,7 +121,8 @@ def test_runs_show_gives_the_count_and_interval_behind_a_target_accuracy_and_the
     workspace: Workspace, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """On 8 target test samples 87.5% is 7 of 8, anywhere from 52.9% to 97.8%: the text said only
-    "0.875". The gap lines say they were measured on the run's test splits (Diagnose: the whole pair)."""
+    "0.875". The gap lines say they were measured on the run's held-out splits, the source's validation
+    split and the target's test split (Diagnose: the whole pair)."""
     gap = {
         "mmd2": -0.007,
         "p_value": 0.636,
@@ -142,13 +143,13 @@ def test_runs_show_gives_the_count_and_interval_behind_a_target_accuracy_and_the
     out = show(workspace, capsys, run_id)
     assert "  target accuracy        87.5% (7 of 8, 95% CI 52.9 to 97.8%)\n" in out
     assert "  source only accuracy   75.0% (6 of 8, 95% CI 40.9 to 92.9%)\n" in out
-    assert "gaps measured on the run's test splits: 200 source, 8 target samples\n" in out
+    assert "gaps measured on the run's held-out splits: 200 source validation, 8 target test samples\n" in out
     details = json.loads(show(workspace, capsys, run_id, "--json"))
     assert details["target_test_counts"]["target_accuracy"]["correct"] == 7
     assert details["target_test_counts"]["target_accuracy"]["ci95"] == pytest.approx(
         [0.52911, 0.97758], abs=1e-5
     )
-    assert details["gap_measured_on"] == "200 source, 8 target samples"
+    assert details["gap_measured_on"] == "200 source validation, 8 target test samples"
 
 
 def test_runs_show_gives_the_paired_test_of_a_fall_or_says_an_older_run_did_not_store_it(

@@ -24,6 +24,7 @@ from tlcore.data.domain import Domain
 from tlcore.data.overlap import RunSplits, SharedSamples, base_dataset, copied_samples, shared_samples
 from tlcore.data.spec import load_sides
 from tlcore.errors import TLError
+from tlcore.split_names import SOURCE_HELD_OUT
 from tlcore.workspace import Workspace
 
 
@@ -206,8 +207,8 @@ def run_pair(
 
 def split_pair(source: Domain, target: Domain, cfg: AdaptConfig) -> RunPair:
     """The run's splits of a harmonised pair: each ``train_test_split(domain, cfg.test_fraction,
-    cfg.seed)``."""
-    source_train, source_val = train_test_split(source, cfg.test_fraction, cfg.seed)
+    cfg.seed)``, the source's held-out part named as its validation split (``mnist5k [validation]``)."""
+    source_train, source_val = train_test_split(source, cfg.test_fraction, cfg.seed, held_out=SOURCE_HELD_OUT)
     target_train, target_test = train_test_split(target, cfg.test_fraction, cfg.seed)
     return RunPair(source_train, source_val, target_train, target_test, target, PairKey.of(cfg))
 

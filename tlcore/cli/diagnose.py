@@ -33,6 +33,7 @@ from tlcore.data.spec_text import anchored
 from tlcore.diagnosis_settings import MAX_PERMUTATIONS, MAX_TEST_SAMPLES, PCA_DIM, UMAP_POINTS, GapSettings
 from tlcore.errors import TLError
 from tlcore.runs.store import RunStore
+from tlcore.split_names import HELD_OUT_SPLITS
 from tlcore.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -62,8 +63,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--held-out",
         action="store_true",
-        help="with run:ID or baseline:ID: the run's own pair and held-out splits (source validation, "
-        "target test), as the run measured its gap after / before; --source and --target may be left out",
+        help=f"with run:ID or baseline:ID: the run's own pair and {HELD_OUT_SPLITS}, as the run measured "
+        "its gap after / before; --source and --target may be left out",
     )
     parser.add_argument(
         "--seed",

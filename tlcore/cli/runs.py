@@ -146,7 +146,7 @@ def _headline_lines(
         if key == "source_only_accuracy":
             lines += (wrapped(change[1], f"  {'change':<22} ") if change else []) + source
         if key == "gap_after" and gap_measured_on:
-            lines += wrapped(f"gaps measured on the run's test splits: {gap_measured_on}", "    ")
+            lines += wrapped(f"gaps measured on the run's held-out splits: {gap_measured_on}", "    ")
     return lines
 
 

@@ -15,12 +15,18 @@ import torch
 from tlcore.data.domain import Domain
 from tlcore.data.rng import generator
 from tlcore.errors import TLError
+from tlcore.split_names import TARGET_HELD_OUT
 
 
 def train_test_split(
-    domain: Domain, test_fraction: float = 0.2, seed: int = 0, stratify: bool = True
+    domain: Domain,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    stratify: bool = True,
+    held_out: str = TARGET_HELD_OUT,
 ) -> tuple[Domain, Domain]:
-    """``(train, test)``, stratified by class when labelled (a class of >= 2 samples has both sides)."""
+    """``(train, test)``, stratified by class when labelled (a class of >= 2 samples has both sides);
+    the test part named ``NAME [held_out]`` (a run's source: :data:`~tlcore.split_names.SOURCE_HELD_OUT`)."""
     if not 0.0 < test_fraction < 1.0:
         raise TLError(f"test_fraction must be between 0 and 1, got {test_fraction}")
     if domain.n_samples < 2:
@@ -41,7 +47,7 @@ def train_test_split(
     if is_test.all() or not is_test.any():
         raise TLError(f"{domain.name}: too few samples for a {test_fraction:g} test split")
     train = domain.subset(torch.nonzero(~is_test).flatten(), name=f"{domain.name} [train]")
-    test = domain.subset(torch.nonzero(is_test).flatten(), name=f"{domain.name} [test]")
+    test = domain.subset(torch.nonzero(is_test).flatten(), name=f"{domain.name} [{held_out}]")
     return train, test
 
 

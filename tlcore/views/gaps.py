@@ -33,10 +33,10 @@ def gap_figure(results: Results) -> go.Figure:
 
 
 def gap_note(results: Results) -> str:
-    """What the runs' gaps were measured on: each run's held-out test splits (``on the run's test
-    splits: 200 source, 8 target samples``), not the whole pair Diagnose measures."""
+    """What the runs' gaps were measured on: each run's held-out splits (``on the run's held-out splits:
+    200 source validation, 8 target test samples``), not the whole pair Diagnose measures."""
     measured = list(dict.fromkeys(filter(None, (gap_samples(r.get("gap_before")) for r in results.values()))))
-    where = "on the run's test splits" if len(results) == 1 else "on each run's test splits"
+    where = "on the run's held-out splits" if len(results) == 1 else "on each run's held-out splits"
     return f"{where}: {'; '.join(measured)}" if measured else where
 
 

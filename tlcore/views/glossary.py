@@ -12,6 +12,7 @@ from __future__ import annotations
 from tlcore.adapt.config import FIELD_WORDS
 from tlcore.metrics.mcnemar import SIGNIFICANCE
 from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
+from tlcore.split_names import HELD_OUT_SPLITS
 
 ESS = (
     f"effective sample size of the importance weights behind {WEIGHTED_LABELS} (Kish: (sum w)^2 / sum w^2, "
@@ -98,7 +99,7 @@ PART_TERMS = {v.name: v.words for v in VALIDATORS.values()} | {"effective_classe
 PARTS = {
     "validators.after": "of the adapted model",
     "validators.before": "of its source-only model",
-    "gap_after": "in the adapted model's features, on the held-out test splits",
+    "gap_after": f"in the adapted model's features, on the run's {HELD_OUT_SPLITS}",
     "validators.target": "by the validators",
 }
 STATS = {"mean": "mean over the seeds", "std": "standard deviation over the seeds"}

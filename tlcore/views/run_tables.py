@@ -17,6 +17,7 @@ from tlcore.metrics.mcnemar import PairedChange
 from tlcore.metrics.proportion import CountedAccuracy, counted
 from tlcore.model_names import auto_options, auto_reason, resolve_model_name
 from tlcore.numbers import plural
+from tlcore.split_names import held_out_counts
 
 CURVE_KEYS = ("loss", "source_val_loss", "source_accuracy", "target_accuracy", "target_changed")
 # each curve's name in a chart's legend (QA: the legend read the stored keys, source_val_loss); the keys
@@ -266,7 +267,8 @@ def class_accuracies(result: Mapping[str, Any]) -> dict[str, float]:
 
 
 def gap_samples(gap: Mapping[str, Any] | None) -> str | None:
-    """What a stored gap was measured on: ``200 source, 8 target samples`` (None for older results)."""
+    """What a stored gap was measured on: ``200 source validation, 8 target test samples``
+    (:func:`~tlcore.split_names.held_out_counts`; None for older results)."""
     if not gap or gap.get("n_source") is None or gap.get("n_target") is None:
         return None
-    return f"{gap['n_source']:,} source, {gap['n_target']:,} target samples"
+    return held_out_counts(gap["n_source"], gap["n_target"])
