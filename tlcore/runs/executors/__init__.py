@@ -73,6 +73,13 @@ class ExecutorSettings:
             address = None  # Ray's name for a new embedded cluster
         return cls(kind, address, **values)
 
+    def ray_capacity(self, cpus: int, max_running: int | None) -> int:
+        """A Ray executor's trials at once on a cluster of ``cpus`` CPUs: ``max_concurrent``, else as many
+        as fit (``cpus // cpus_per_trial``, at least 1), at most ``max_running`` (the workspace's run
+        slots: the embedded cluster's; None: an existing cluster's resources alone decide)."""
+        fits = max(1, cpus // self.cpus_per_trial)
+        return self.max_concurrent or min(fits, max_running or fits)
+
     @property
     def workspace_cache(self) -> bool:
         """Whether the trials reuse the workspace's baseline cache: a local trial does; a Ray trial trains
