@@ -15,7 +15,7 @@ from app_support import (
     repeat_launch,
     state,
 )
-from tlcore.adapt.config import FIELD_WORDS, AdaptConfig
+from tlcore.adapt.config import BOUNDS, FIELD_WORDS, AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED, evidence_intro
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, SIZE_RANGE
 from tlcore.methods import MethodSpec
@@ -69,8 +69,7 @@ with st.container(border=True):
     st.caption(RECOMMENDED.describe(images))
     labels = st.number_input(
         "Labelled target samples per class (0: none)",
-        0,
-        10_000,
+        *BOUNDS["target_labels"],
         key=state.form_default("recipe_target_labels", DEFAULTS["target_labels"]),
         help="If you can label a few target samples, the recipe also trains on that many per class "
         "(its `labelled_target` term), drawn from the target's train split: it needs a labelled target.",
@@ -133,13 +132,15 @@ with st.container(border=True):
     field = {
         name: state.form_default(adapt_form.field_key(name), DEFAULTS[name]) for name in adapt_form.FIELDS
     }
-    epochs = cols[0].number_input("Epochs", 1, 500, key=field["epochs"], help=FIELD_WORDS["epochs"])
-    batch_size = cols[1].number_input("Batch size", 2, 4096, key=field["batch_size"])
-    lr = cols[2].number_input("Learning rate", 1e-6, 1.0, format="%g", step=1e-4, key=field["lr"])
+    epochs = cols[0].number_input(
+        "Epochs", *BOUNDS["epochs"], key=field["epochs"], help=FIELD_WORDS["epochs"]
+    )
+    batch_size = cols[1].number_input("Batch size", *BOUNDS["batch_size"], key=field["batch_size"])
+    lr = cols[2].number_input("Learning rate", *BOUNDS["lr"], format="%g", step=1e-4, key=field["lr"])
     model = cols[3].selectbox(
         "Model", ["auto", *list_models()], key=field["model"], help=f"auto: {AUTO_RULE}"
     )
-    seed = cols[4].number_input("Seed", 0, 2**31 - 1, key=field["seed"])
+    seed = cols[4].number_input("Seed", *BOUNDS["seed"], key=field["seed"])
     image_size = None
     if model in IMAGENET_NAMES:
         image_size = st.columns(5)[0].number_input(
@@ -153,8 +154,8 @@ with st.container(border=True):
     stage = st.columns(4)
     adapt_epochs = stage[0].number_input(
         "Adapt epochs",
-        0,
-        500,
+        0,  # unset
+        BOUNDS["adapt_epochs"].most,
         key=state.form_default(adapt_form.field_key("adapt_epochs"), DEFAULTS["adapt_epochs"] or 0),
         # QA read the old help, "the adapt stage's", as nothing
         help=f"{FIELD_WORDS['adapt_epochs']}: the training with the target that follows the source-only "
@@ -162,16 +163,15 @@ with st.container(border=True):
     )
     steps_per_epoch = stage[1].number_input(
         "Steps per epoch",
-        0,
-        1_000_000,
+        0,  # unset
+        BOUNDS["steps_per_epoch"].most,
         key=state.form_default(adapt_form.field_key("steps_per_epoch"), DEFAULTS["steps_per_epoch"] or 0),
         help="caps every epoch at this many optimizer steps: for a small source beside a large target; 0: "
         "a pass over the larger domain",
     )
     ema_decay = stage[2].number_input(
         "Weight average",
-        0.0,
-        0.9999,
+        *BOUNDS["ema_decay"],
         key=field["ema_decay"],
         format="%g",
         step=0.001,
@@ -180,8 +180,7 @@ with st.container(border=True):
     )
     settle_tol = stage[3].number_input(
         "Stop if settled",
-        0.0,
-        0.99,
+        *BOUNDS["settle_tol"],
         key=field["settle_tol"],
         format="%g",
         step=0.001,
@@ -206,8 +205,7 @@ with st.container(border=True):
     if any(specs[name].needs_target_labels for name in chosen):
         target_labels = st.number_input(
             "Labelled target samples per class (0 = the method's default)",
-            0,
-            10_000,
+            *BOUNDS["target_labels"],
             key=field["target_labels"],
         )
     params: dict[str, dict[str, Any]] = {}

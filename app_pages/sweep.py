@@ -7,14 +7,16 @@ from typing import Any
 import streamlit as st
 
 from app_support import display, engine, estimate, kept_model, live, state, sweep_actions, sweeps
-from tlcore.adapt.config import AdaptConfig, format_value
+from tlcore.adapt.config import BOUNDS, AdaptConfig, format_value
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.methods import MethodSpec
 from tlcore.model_names import AUTO_RULE
 from tlcore.models import list_models
 from tlcore.numbers import plural
 from tlcore.runs.driver import progress_line
+from tlcore.runs.executors import BOUNDS as EXECUTOR_BOUNDS
 from tlcore.runs.executors import ExecutorSettings
+from tlcore.runs.search import BOUNDS as SEARCH_BOUNDS
 from tlcore.runs.search import SEARCH_KINDS, Search
 from tlcore.runs.summary import PERCENT_COLUMNS, SweepSummary
 from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, parse_compositions
@@ -128,12 +130,14 @@ with st.container(border=True):
 
     budget_cols = st.columns(4)
     budget: dict[str, Any] = {
-        "epochs": budget_cols[0].number_input("Epochs", 1, 500, key=form_key("epochs", DEFAULTS["epochs"])),
+        "epochs": budget_cols[0].number_input(
+            "Epochs", *BOUNDS["epochs"], key=form_key("epochs", DEFAULTS["epochs"])
+        ),
         "batch_size": budget_cols[1].number_input(
-            "Batch size", 2, 4096, key=form_key("batch_size", DEFAULTS["batch_size"])
+            "Batch size", *BOUNDS["batch_size"], key=form_key("batch_size", DEFAULTS["batch_size"])
         ),
         "lr": budget_cols[2].number_input(
-            "Learning rate", 1e-6, 1.0, format="%g", step=1e-4, key=form_key("lr", DEFAULTS["lr"])
+            "Learning rate", *BOUNDS["lr"], format="%g", step=1e-4, key=form_key("lr", DEFAULTS["lr"])
         ),
     }
     seeds = budget_cols[3].text_input(
@@ -157,13 +161,15 @@ with st.container(border=True):
     kind = search_cols[0].radio("Search", SEARCH_KINDS, horizontal=True, key=form_key("search", SEARCH.kind))
     n, search_seed, batch = None, SEARCH.seed, SEARCH.batch
     if kind != "grid":
-        n = search_cols[1].number_input("Points per composition", 1, 10_000, key=form_key("n", SEARCH.n))
+        n = search_cols[1].number_input(
+            "Points per composition", *SEARCH_BOUNDS["n"], key=form_key("n", SEARCH.n)
+        )
         search_seed = search_cols[2].number_input(
-            "Seed of the draws", 0, 2**31 - 1, key=form_key("search_seed", SEARCH.seed)
+            "Seed of the draws", *SEARCH_BOUNDS["seed"], key=form_key("search_seed", SEARCH.seed)
         )
     if kind == "optuna":
         batch = search_cols[3].number_input(
-            "Points per Optuna round", 1, 1000, key=form_key("batch", SEARCH.batch)
+            "Points per Optuna round", *SEARCH_BOUNDS["batch"], key=form_key("batch", SEARCH.batch)
         )
 
     executor_cols = st.columns(4)
@@ -176,8 +182,7 @@ with st.container(border=True):
     )
     max_concurrent = executor_cols[1].number_input(
         "Trials at once",
-        1,
-        1024,
+        *EXECUTOR_BOUNDS["max_concurrent"],
         key=form_key("max_concurrent", EXECUTOR.max_concurrent),
         placeholder="auto",  # "default" showed as "defaul" in its 35 px at 1024 px; the help says whose
         help=MAX_CONCURRENT_HELP,
@@ -185,7 +190,9 @@ with st.container(border=True):
     cpus = EXECUTOR.cpus_per_trial
     if executor == "ray":
         cpus = executor_cols[2].number_input(
-            "CPUs per trial", 1, 256, key=form_key("cpus_per_trial", EXECUTOR.cpus_per_trial)
+            "CPUs per trial",
+            *EXECUTOR_BOUNDS["cpus_per_trial"],
+            key=form_key("cpus_per_trial", EXECUTOR.cpus_per_trial),
         )
 
     if compositions:  # else its error box is already shown

@@ -17,7 +17,7 @@ from tlcore.adapt.pair import split_pair
 from tlcore.errors import TLError
 from tlcore.limits import Limits
 from tlcore.runs.estimate import Estimate, estimate
-from tlcore.runs.estimate_batch import Batch, baselines_trained, sweep_batch
+from tlcore.runs.estimate_batch import Batch, baselines_trained, executor_share, sweep_batch
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.slots import worker_thread_share
 from tlcore.runs.sweep import SweepSpec
@@ -39,13 +39,14 @@ def runs_line(configs: Sequence[AdaptConfig]) -> str | None:
 
 
 def sweep_line(spec: SweepSpec, settings: ExecutorSettings) -> str:
-    """``Estimated: ...`` for a sweep's trials (:func:`~tlcore.runs.estimate.sweep_batch`), the
-    executor's trials at once (unset: the workspace's run slots) at a time, a baseline cached in the
-    workspace reused by local trials only (a Ray trial trains its own); ``Not estimated: <why>`` when a
-    trial cannot run or the data does not load."""
-    of = functools.partial(_of, workspace_cache=settings.workspace_cache)
+    """``Estimated: ...`` for a sweep's trials (:func:`~tlcore.runs.estimate_batch.sweep_batch`), at the
+    executor's share of the CPUs (:func:`~tlcore.runs.estimate_batch.executor_share`), a baseline cached
+    in the workspace reused by local trials only (a Ray trial trains its own); ``Not estimated: <why>``
+    when a trial cannot run or the data does not load."""
+    share = executor_share(settings)  # a Ray trial's threads: its cpus_per_trial
+    of = functools.partial(_of, workspace_cache=settings.workspace_cache, threads=share.threads)
     try:
-        return f"Estimated: {sweep_batch(spec, settings.max_concurrent, of).text()}."
+        return f"Estimated: {sweep_batch(spec, settings, of).text()}."
     except TLError as error:
         return refused(error)
 
@@ -57,9 +58,11 @@ def refused(error: TLError) -> str:
     return f"Not estimated: {lines[0] if lines else 'the run cannot start'}"
 
 
-def _of(cfg: AdaptConfig, baseline_trained: bool, workspace_cache: bool = True) -> Estimate:
-    root = str(engine.workspace().root)
-    return _estimate(root, json.dumps(cfg.to_dict(), sort_keys=True), baseline_trained, workspace_cache)
+def _of(
+    cfg: AdaptConfig, baseline_trained: bool, workspace_cache: bool = True, threads: int | None = None
+) -> Estimate:
+    root, config = str(engine.workspace().root), json.dumps(cfg.to_dict(), sort_keys=True)
+    return _estimate(root, config, baseline_trained, workspace_cache, threads)
 
 
 def slot() -> DeltaGenerator:
@@ -79,11 +82,14 @@ def fill(placeholder: DeltaGenerator, line: str | None) -> None:
 
 
 @st.cache_data(ttl=FRESH_FOR, max_entries=64, show_spinner=False)
-def _estimate(root: str, config: str, baseline_trained: bool, workspace_cache: bool) -> Estimate:
+def _estimate(
+    root: str, config: str, baseline_trained: bool, workspace_cache: bool, threads: int | None
+) -> Estimate:
     """The estimate of ``config`` (JSON) in the workspace at ``root`` (``baseline_trained``: by a run
-    before it; ``workspace_cache``: it reuses a baseline the workspace's cache holds)."""
+    before it; ``workspace_cache``: it reuses a baseline the workspace's cache holds; ``threads``: the
+    run's torch threads, None: a launched run's)."""
     cfg = AdaptConfig.from_dict(json.loads(config))
     pair = split_pair(*engine.load_pair(cfg.source, cfg.target, cfg.seed), cfg)
-    with worker_thread_share(Limits.from_env().max_running):  # the thread count a launched run has
+    with worker_thread_share(Limits.from_env().max_running, threads):  # the thread count the run has
         workspace = engine.workspace()
         return estimate(cfg, pair, workspace, baseline_trained, True, workspace_cache=workspace_cache)

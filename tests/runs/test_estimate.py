@@ -22,6 +22,7 @@ from tlcore.limits import Limits
 from tlcore.runs import jobs, probe
 from tlcore.runs.estimate import Estimate, Workload, baseline_in_cache, estimate, plan
 from tlcore.runs.estimate_batch import baselines_trained, sweep_batch
+from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.slots import run_threads
 from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.store import RunStore
@@ -340,7 +341,7 @@ def test_a_sweep_is_estimated_from_its_real_trials_one_estimate_per_workload(at_
         seconds = (10.0 if cfg.model == "cnn" else 2.0) + (0 if baseline_trained else 5.0)
         return Estimate(seconds, 12.0, "probe", 0, 4, work)
 
-    batch = sweep_batch(spec, at_once, estimate_of)
+    batch = sweep_batch(spec, ExecutorSettings(max_concurrent=at_once), estimate_of)
     assert batch.runs == 12
     if at_once == 2:
         assert sorted(asked) == [

@@ -16,6 +16,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.runs import estimate_start, probe
 from tlcore.runs.estimate import Estimate, Workload, estimate
 from tlcore.runs.estimate_batch import sweep_batch
+from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.run_files import LOG_FILE
 from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.store import RunStore
@@ -79,7 +80,7 @@ def test_a_trial_whose_seeds_baseline_is_not_cached_counts_its_training() -> Non
         cached = baseline_trained or cfg.seed == 0
         return Estimate(0.1 if cached else 6.0, 0.1 if cached else 8.0, "probe", 0, 4, work)
 
-    batch = sweep_batch(spec, 1, estimate_of)
+    batch = sweep_batch(spec, ExecutorSettings(max_concurrent=1), estimate_of)
     assert batch.runs == 2 and batch.total() == pytest.approx(6.1)
     assert batch.total(longest=True) == pytest.approx(8.1)
 

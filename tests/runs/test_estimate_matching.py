@@ -22,6 +22,7 @@ from tlcore.data.domain import Domain
 from tlcore.runs import probe
 from tlcore.runs.estimate import Estimate, estimate
 from tlcore.runs.estimate_batch import sweep_batch
+from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.store import RunStore
 from tlcore.runs.sweep import SweepSpec
@@ -72,5 +73,5 @@ def test_a_sweep_over_networks_is_estimated_per_network() -> None:
         asked.append(cfg.model)
         return Estimate.__new__(Estimate)
 
-    sweep_batch(spec, 1, estimate_of)
+    sweep_batch(spec, ExecutorSettings(max_concurrent=1), estimate_of)
     assert sorted(asked) == ["cnn", "lenet_bn"]  # asked: ["auto"], once for both trials

@@ -117,6 +117,7 @@ def test_a_relative_file_spec_is_anchored_where_the_command_ran(
             "error: batch, the points of an Optuna round, must be >= 1, got -1\n",
         ),
         (["--search", "random", "--n", "0"], "a random search needs the number of points n >= 1, got 0\n"),
+        (["--cpus-per-trial", "0"], "error: CPUs per trial must be >= 1\n"),  # was read as the default, 1
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

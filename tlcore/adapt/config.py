@@ -11,11 +11,26 @@ import math
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
+from tlcore.bounds import Bound
 from tlcore.errors import TLError
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, check_image_size
 from tlcore.limits import Limits, env_var
 
 MAX_SEED = 2**32 - 1  # NumPy's legacy seeding takes 0..2^32 - 1
+# Each number field's least value (refused below it) and the most the app's form offers
+# (:class:`~tlcore.bounds.Bound`); unset adapt epochs, steps per epoch and patience are None, not 0.
+BOUNDS = {
+    "epochs": Bound(1, 500),
+    "adapt_epochs": Bound(1, 500),
+    "patience": Bound(1, 500),
+    "steps_per_epoch": Bound(1, 1_000_000),
+    "batch_size": Bound(2, 4096),  # BatchNorm needs two samples
+    "lr": Bound(1e-6, 1.0),  # the config takes any finite lr > 0; the form offers 1e-6 up
+    "seed": Bound(0, MAX_SEED),
+    "target_labels": Bound(0, 10_000),
+    "ema_decay": Bound(0.0, 0.9999),  # the config takes < 1
+    "settle_tol": Bound(0.0, 0.99),  # the config takes < 1
+}
 # Fields added after runs, cached baselines and the benchmark report were first recorded (2026-12-05):
 # a record without one was made with it unset (None), and keys leave it out while it is unset.
 ADDED_FIELDS = ("image_size",)
@@ -107,16 +122,17 @@ class AdaptConfig:
         self._check_lengths()
         if not (math.isfinite(self.lr) and self.lr > 0):
             raise TLError(f"the learning rate must be a finite number > 0, got {self.lr:g}")
-        if not 0 <= self.seed <= MAX_SEED:
-            raise TLError(f"the seed must lie in 0..{MAX_SEED}, got {self.seed}")
-        if not 0.0 <= self.ema_decay < 1.0:
-            raise TLError("EMA decay must lie in [0, 1) (0: no weight average)")
-        if not 0.0 <= self.settle_tol < 1.0:
-            raise TLError("the settling tolerance must lie in [0, 1) (0: train every epoch)")
+        if not (seed := BOUNDS["seed"]).least <= self.seed <= seed.most:
+            raise TLError(f"the seed must lie in {seed.least}..{seed.most}, got {self.seed}")
+        if not BOUNDS["ema_decay"].least <= self.ema_decay < 1.0:
+            raise TLError(f"EMA decay must lie in [{BOUNDS['ema_decay'].least:g}, 1) (0: no weight average)")
+        if not BOUNDS["settle_tol"].least <= self.settle_tol < 1.0:
+            least = BOUNDS["settle_tol"].least
+            raise TLError(f"the settling tolerance must lie in [{least:g}, 1) (0: train every epoch)")
         if not 0.0 < self.test_fraction < 1.0:
             raise TLError("test fraction must lie strictly between 0 and 1")
-        if self.target_labels < 0:
-            raise TLError("target labels per class must be >= 0")
+        if self.target_labels < BOUNDS["target_labels"].least:
+            raise TLError(f"target labels per class must be >= {BOUNDS['target_labels'].least}")
         width = Limits.from_env("max_layer_width").max_layer_width
         if not 0 <= self.bottleneck <= width:
             raise TLError(
@@ -139,16 +155,23 @@ class AdaptConfig:
 
     def _check_lengths(self) -> None:
         """Refuse an epoch count, batch size, patience or step count below its minimum, naming it."""
-        if self.epochs < 1:
-            raise TLError(f"epochs must be >= 1, got {self.epochs}")
-        if self.batch_size < 2:
-            raise TLError(f"the batch size must be >= 2 (BatchNorm needs two samples), got {self.batch_size}")
-        if self.patience is not None and self.patience < 1:
-            raise TLError("patience must be >= 1 epoch (or unset: no early stopping)")
-        if self.adapt_epochs is not None and self.adapt_epochs < 1:
-            raise TLError("adapt epochs must be >= 1 (or unset: the same as epochs)")
-        if self.steps_per_epoch is not None and self.steps_per_epoch < 1:
-            raise TLError("steps per epoch must be >= 1 (or unset: one pass over the larger domain)")
+        least = {name: bound.least for name, bound in BOUNDS.items()}
+        if self.epochs < least["epochs"]:
+            raise TLError(f"epochs must be >= {least['epochs']}, got {self.epochs}")
+        if self.batch_size < least["batch_size"]:
+            raise TLError(
+                f"the batch size must be >= {least['batch_size']} (BatchNorm needs two samples), "
+                f"got {self.batch_size}"
+            )
+        if self.patience is not None and self.patience < least["patience"]:
+            raise TLError(f"patience must be >= {least['patience']} epoch (or unset: no early stopping)")
+        if self.adapt_epochs is not None and self.adapt_epochs < least["adapt_epochs"]:
+            raise TLError(f"adapt epochs must be >= {least['adapt_epochs']} (or unset: the same as epochs)")
+        if self.steps_per_epoch is not None and self.steps_per_epoch < least["steps_per_epoch"]:
+            raise TLError(
+                f"steps per epoch must be >= {least['steps_per_epoch']} (or unset: one pass over the "
+                "larger domain)"
+            )
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:

@@ -104,13 +104,14 @@ def estimate(
     spec: SweepSpec, settings: ExecutorSettings, workspace: Workspace, pairs: dict[float, RunPair]
 ) -> Batch:
     """The Sweep page's estimate of the sweep's trials (:func:`tlcore.runs.estimate_batch.sweep_batch`),
-    at the thread count a launched run has, a baseline cached in the workspace reused by local trials
-    only (:attr:`~tlcore.runs.executors.ExecutorSettings.workspace_cache`); the trials share the pair of
-    their test fraction, from ``pairs`` (the pairs loaded already) or loaded once (a grid may change the
+    at the thread count a trial has (a launched run's; a Ray trial's ``cpus_per_trial``), a baseline
+    cached in the workspace reused by local trials only
+    (:attr:`~tlcore.runs.executors.ExecutorSettings.workspace_cache`); the trials share the pair of their
+    test fraction, from ``pairs`` (the pairs loaded already) or loaded once (a grid may change the
     splits)."""
     from tlcore.adapt.pair import load_run_pair  # noqa: PLC0415 - loads torch
     from tlcore.runs.estimate import estimate as estimate_run  # noqa: PLC0415 - loads torch
-    from tlcore.runs.estimate_batch import sweep_batch  # noqa: PLC0415 - loads torch
+    from tlcore.runs.estimate_batch import executor_share, sweep_batch  # noqa: PLC0415 - loads torch
 
     def estimate_of(cfg: AdaptConfig, baseline_trained: bool) -> Estimate:
         if cfg.test_fraction not in pairs:
@@ -118,8 +119,8 @@ def estimate(
         pair, cache = pairs[cfg.test_fraction], settings.workspace_cache
         return estimate_run(cfg, pair, workspace, baseline_trained, launched=True, workspace_cache=cache)
 
-    with worker_thread_share(Limits.from_env().max_running):
-        return sweep_batch(spec, settings.max_concurrent, estimate_of)
+    with worker_thread_share(Limits.from_env().max_running, executor_share(settings).threads):
+        return sweep_batch(spec, settings, estimate_of)
 
 
 def spec_from_args(args: argparse.Namespace) -> SweepSpec:

@@ -109,7 +109,7 @@ def executor_settings(args: argparse.Namespace, base: ExecutorSettings | None = 
         kind,
         address,
         max_concurrent=args.max_concurrent if args.max_concurrent is not None else base.max_concurrent,
-        cpus_per_trial=args.cpus_per_trial or base.cpus_per_trial,
+        cpus_per_trial=args.cpus_per_trial if args.cpus_per_trial is not None else base.cpus_per_trial,
     )
     if settings.kind == "ray":
         from tlcore.runs.executors.ray_session import RaySession, check_ray_installed  # noqa: PLC0415 - only for Ray

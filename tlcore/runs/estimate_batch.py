@@ -1,31 +1,57 @@
 """Several runs' estimate (:mod:`tlcore.runs.estimate` each): in all, so many at a time, on the cores
-they share; a sweep's from the trials its driver runs."""
+they share; a sweep's from the trials its driver runs, at its executor's share of the CPUs."""
 
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from tlcore.adapt.cache import baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.limits import Limits
 from tlcore.numbers import plural
 from tlcore.runs.estimate import Estimate, about, duration
+from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.search import planned
 from tlcore.runs.slots import run_threads
 from tlcore.runs.sweep import SweepSpec, expand
 
 
+def launched_threads() -> int:
+    """The torch threads of a run launched here (:func:`~tlcore.runs.slots.run_threads`)."""
+    return run_threads(Limits.from_env().max_running)
+
+
+def local_cpus() -> int:
+    """This machine's cores (at least 1)."""
+    return os.cpu_count() or 1
+
+
+class Share(NamedTuple):
+    """How a batch's runs share CPUs: ``concurrency`` at a time, ``threads`` torch threads each, on
+    ``cpus``; ``assumed``: what stands in for a number not known before the runs start (said in the
+    text)."""
+
+    concurrency: int
+    threads: int
+    cpus: int
+    assumed: str = ""
+
+
 @dataclass(frozen=True)
 class Batch:
-    """Several runs, ``concurrency`` at a time: each of ``parts`` an estimate and how many runs it stands
-    for; in all ``sum(n * seconds) / parallel``."""
+    """Several runs, ``concurrency`` at a time, ``threads`` torch threads each on ``cpus`` (by default a
+    run launched here, on this machine's cores): each of ``parts`` an estimate and how many runs it
+    stands for; in all ``sum(n * seconds) / parallel``; ``assumed`` (:class:`Share`) said in the text."""
 
     parts: tuple[tuple[Estimate, int], ...]
     concurrency: int
+    threads: int = field(default_factory=launched_threads)
+    cpus: int = field(default_factory=local_cpus)
+    assumed: str = ""
 
     @property
     def runs(self) -> int:
@@ -38,12 +64,11 @@ class Batch:
 
     @property
     def parallel(self) -> float:
-        """How many runs' work goes on at once: ``at_once``; on a CPU at most its cores over a run's
-        torch threads (:func:`~tlcore.runs.slots.run_threads`): ``max(1, min(k, cores / threads))``."""
+        """How many runs' work goes on at once: ``at_once``; on a CPU at most its ``cpus`` over a run's
+        ``threads``: ``max(1, min(k, cpus / threads))``."""
         if any(e.workload.device != "cpu" for e, _ in self.parts):
             return self.at_once
-        cores = (os.cpu_count() or 1) / run_threads(Limits.from_env().max_running)
-        return max(1.0, min(self.at_once, cores))  # one run at a time is never slower than one run
+        return max(1.0, min(self.at_once, self.cpus / self.threads))  # never slower than one run alone
 
     def total(self, longest: bool = False) -> float:
         return sum(n * (e.at_most if longest else e.seconds) for e, n in self.parts) / self.parallel
@@ -57,6 +82,8 @@ class Batch:
         if self.runs == 1:
             return self.parts[0][0].text()
         at_once = f"{self.at_once} at a time{self._sharing()}"
+        if self.assumed:
+            at_once += f" ({self.assumed})"
         return (
             f"{self.runs} runs, {at_once}: {about(self.total())} in all "
             f"(at most {duration(self.total(longest=True), up=True)}; {self.sources()})"
@@ -84,9 +111,8 @@ class Batch:
         return "rates of " + ", of ".join(clauses)
 
     def _sharing(self) -> str:
-        cores = os.cpu_count() or 1
         shared = self.parallel < self.at_once
-        return f", sharing {plural(cores, 'core')}" if shared else ""
+        return f", sharing {plural(self.cpus, 'core')}" if shared else ""
 
     def to_dict(self) -> dict[str, Any]:
         """The totals, the text and each part's estimate with the runs it stands for (``--json``)."""
@@ -94,6 +120,9 @@ class Batch:
             "runs": self.runs,
             "at_once": self.at_once,
             "parallel": self.parallel,
+            "threads": self.threads,
+            "cpus": self.cpus,
+            "assumed": self.assumed,
             "seconds": self.total(),
             "at_most": self.total(longest=True),
             "text": self.text(),
@@ -101,10 +130,26 @@ class Batch:
         }
 
 
+def executor_share(settings: ExecutorSettings) -> Share:
+    """How a sweep's trials share CPUs under ``settings``. Local: as runs launched here, ``max_concurrent``
+    (None: the workspace's run slots) at a time. Ray: ``cpus_per_trial`` torch threads each, as many at
+    once as :meth:`~tlcore.runs.executors.ExecutorSettings.ray_capacity` fits on the cluster's CPUs: the
+    embedded cluster's are this machine's; an existing cluster's are not known before connecting (an
+    estimate never connects), so they count as this machine's, one of its nodes, and the text says so."""
+    max_running = Limits.from_env().max_running
+    if settings.kind == "local":
+        return Share(settings.max_concurrent or max_running, launched_threads(), local_cpus())
+    cpus = local_cpus()
+    if settings.address is None:
+        return Share(settings.ray_capacity(cpus, max_running), settings.cpus_per_trial, cpus)
+    assumed = f"the cluster's CPUs, not known before connecting, counted as this machine's {cpus}"
+    return Share(settings.ray_capacity(cpus, None), settings.cpus_per_trial, cpus, assumed)
+
+
 def sweep_batch(
-    spec: SweepSpec, max_concurrent: int | None, estimate_of: Callable[[AdaptConfig, bool], Estimate]
+    spec: SweepSpec, settings: ExecutorSettings, estimate_of: Callable[[AdaptConfig, bool], Estimate]
 ) -> Batch:
-    """A sweep's trials, ``max_concurrent`` at a time (None: the workspace's run slots): the trials the
+    """A sweep's trials at the ``settings``' share of the CPUs (:func:`executor_share`): the trials the
     driver runs (:func:`tlcore.runs.sweep.expand`, so a grid over ``model``, ``epochs`` or ``batch_size``
     times each value's runs), one ``estimate_of`` per distinct config less its method parameters and,
     once an earlier trial trains its baseline, its seed (:func:`_workload_key`; one probe per network),
@@ -115,18 +160,16 @@ def sweep_batch(
     trials: dict[tuple[str, ...], list[AdaptConfig | None]] = {}
     for trial in expand(spec):
         trials.setdefault(trial.methods, []).append(trial.config)
-    concurrency = max_concurrent or Limits.from_env().max_running
+    share = executor_share(settings)
     runs: list[AdaptConfig] = []
     for methods, configs in trials.items():
         n = planned(spec.space.for_methods(methods), spec.search) * len(spec.seeds)
         runs += [cfg for cfg in (configs[i % len(configs)] for i in range(n)) if cfg is not None]
     # (workload key, baseline trained earlier) -> [its first config, the trials it stands for]
     counts: dict[tuple[str, bool], list[Any]] = {}
-    for cfg, trained in zip(runs, baselines_trained(runs, concurrency), strict=True):
+    for cfg, trained in zip(runs, baselines_trained(runs, share.concurrency), strict=True):
         counts.setdefault((_workload_key(cfg, trained), trained), [cfg, 0])[1] += 1
-    return Batch(
-        tuple((estimate_of(cfg, trained), n) for (_, trained), (cfg, n) in counts.items()), concurrency
-    )
+    return Batch(tuple((estimate_of(cfg, trained), n) for (_, trained), (cfg, n) in counts.items()), *share)
 
 
 def baselines_trained(configs: list[AdaptConfig], concurrency: int) -> list[bool]:

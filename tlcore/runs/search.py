@@ -24,7 +24,9 @@ from typing import Any, Literal
 
 import numpy as np
 
+from tlcore.adapt.config import BOUNDS as CONFIG_BOUNDS
 from tlcore.adapt.config import format_value
+from tlcore.bounds import Bound
 from tlcore.errors import TLError
 from tlcore.runs.space import Choice, Dimension, Param, Point, Range
 
@@ -32,6 +34,9 @@ SearchKind = Literal["grid", "random", "optuna"]
 SEARCH_KINDS: tuple[SearchKind, ...] = ("grid", "random", "optuna")
 DIGITS = 4  # significant digits of a real drawn from a range
 DRAW_ATTEMPTS = 20  # draws per wanted point before a random or Optuna search counts the space exhausted
+# n, batch: the least a search takes and the most the app's form offers (:class:`~tlcore.bounds.Bound`);
+# seed: any whole number draws (it is hashed), the form offers a training seed's range
+BOUNDS = {"n": Bound(1, 10_000), "batch": Bound(1, 1000), "seed": CONFIG_BOUNDS["seed"]}
 OPTUNA_INSTALL = "pip install -r requirements-ray.txt  (or: pip install 'tlstudio[ray]')"
 
 
@@ -51,12 +56,13 @@ class Search:
         if self.kind == "grid" and self.n is not None:
             raise TLError("a grid search takes every combination; n is for random and optuna")
         wrong = []  # each value given wrong, named as its option is (--n, --batch): one line for all
-        if self.kind != "grid" and (self.n is None or self.n < 1):
+        least_n, least_batch = BOUNDS["n"].least, BOUNDS["batch"].least
+        if self.kind != "grid" and (self.n is None or self.n < least_n):
             article = "an" if self.kind[0] in "aeiou" else "a"
             got = "" if self.n is None else f", got {self.n}"
-            wrong.append(f"{article} {self.kind} search needs the number of points n >= 1{got}")
-        if self.batch < 1:
-            wrong.append(f"batch, the points of an Optuna round, must be >= 1, got {self.batch}")
+            wrong.append(f"{article} {self.kind} search needs the number of points n >= {least_n}{got}")
+        if self.batch < least_batch:
+            wrong.append(f"batch, the points of an Optuna round, must be >= {least_batch}, got {self.batch}")
         if wrong:
             raise TLError("; ".join(wrong))
 

@@ -123,23 +123,27 @@ def limit_threads(max_running: int) -> None:
 
 
 @contextmanager
-def worker_thread_share(max_running: int) -> Iterator[None]:
+def worker_thread_share(max_running: int, threads: int | None = None) -> Iterator[None]:
     """Within: the thread counts :func:`limit_threads` gives a launched worker, in a process that has
     loaded torch (``adapt`` run inline), so the run computes the worker's numbers; the caller's come
     back afterwards. torch's by ``torch.set_num_threads``, unless ``OMP_NUM_THREADS`` is set (torch
     read it when it loaded; a worker inherits it); Numba's by ``NUMBA_NUM_THREADS``, read when UMAP
     first loads it. ``OMP_WAIT_POLICY`` is read once, when OpenMP starts: idle threads may still spin.
+    ``threads``: torch's count whatever ``OMP_NUM_THREADS`` says (a Ray trial's ``cpus_per_trial``, which
+    its worker's environment sets: :mod:`tlcore.runs.executors.ray`).
     """
     import torch  # noqa: PLC0415 - loaded already: the caller's process runs torch
 
-    threads, environ = torch.get_num_threads(), {name: os.environ.get(name) for name in THREAD_VARIABLES}
-    if "OMP_NUM_THREADS" not in os.environ:
+    before, environ = torch.get_num_threads(), {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    if threads is not None:
+        torch.set_num_threads(threads)
+    elif "OMP_NUM_THREADS" not in os.environ:
         torch.set_num_threads(worker_threads(max_running))
     limit_threads(max_running)
     try:
         yield
     finally:
-        torch.set_num_threads(threads)
+        torch.set_num_threads(before)
         for name, value in environ.items():
             if value is None:
                 os.environ.pop(name, None)

@@ -18,12 +18,15 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal, Protocol
 
 from tlcore.adapt.config import AdaptConfig
+from tlcore.bounds import Bound
 from tlcore.errors import TLError
 from tlcore.workspace import Workspace
 
 ExecutorKind = Literal["local", "ray"]
 EXECUTORS: tuple[ExecutorKind, ...] = ("local", "ray")
 ADDRESS_ENV = "TLSTUDIO_RAY_ADDRESS"
+# the least each takes and the most the app's form offers (:class:`~tlcore.bounds.Bound`)
+BOUNDS = {"max_concurrent": Bound(1, 1024), "cpus_per_trial": Bound(1, 256)}
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,11 @@ class ExecutorSettings:
     def __post_init__(self) -> None:
         if self.kind not in EXECUTORS:
             raise TLError(f"unknown executor {self.kind!r}; choose from {', '.join(EXECUTORS)}")
-        if self.max_concurrent is not None and self.max_concurrent < 1:
-            raise TLError("--max-concurrent must be >= 1")
-        if self.cpus_per_trial < 1:
-            raise TLError("CPUs per trial must be >= 1")
+        least_concurrent, least_cpus = BOUNDS["max_concurrent"].least, BOUNDS["cpus_per_trial"].least
+        if self.max_concurrent is not None and self.max_concurrent < least_concurrent:
+            raise TLError(f"--max-concurrent must be >= {least_concurrent}")
+        if self.cpus_per_trial < least_cpus:
+            raise TLError(f"CPUs per trial must be >= {least_cpus}")
         if self.address is not None and self.kind != "ray":
             raise TLError("--address names a Ray cluster; it needs --executor ray")
         if self.address is not None and self.address.strip().lower() in ("auto", ""):
@@ -68,6 +72,13 @@ class ExecutorSettings:
         if address is not None and address.strip().lower() == "local":
             address = None  # Ray's name for a new embedded cluster
         return cls(kind, address, **values)
+
+    def ray_capacity(self, cpus: int, max_running: int | None) -> int:
+        """A Ray executor's trials at once on a cluster of ``cpus`` CPUs: ``max_concurrent``, else as many
+        as fit (``cpus // cpus_per_trial``, at least 1), at most ``max_running`` (the workspace's run
+        slots: the embedded cluster's; None: an existing cluster's resources alone decide)."""
+        fits = max(1, cpus // self.cpus_per_trial)
+        return self.max_concurrent or min(fits, max_running or fits)
 
     @property
     def workspace_cache(self) -> bool:

@@ -110,9 +110,7 @@ class RayExecutor:
         self.board = ray.remote(num_cpus=0)(ProgressBoard).remote()
 
     def capacity(self) -> int:
-        cpus = int(self.ray.cluster_resources().get("CPU", 1))
-        fits = max(1, cpus // self.settings.cpus_per_trial)
-        return self.settings.max_concurrent or min(fits, self.max_running or fits)
+        return self.settings.ray_capacity(int(self.ray.cluster_resources().get("CPU", 1)), self.max_running)
 
     def submit(self, run_id: str, config: AdaptConfig) -> None:
         assert self._task is not None
