@@ -27,14 +27,17 @@ import os
 import re
 import secrets
 import shutil
+import threading
 import warnings
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+import torch.jit._state as jit_state
 from torch import nn
 
 from tlcore.errors import TLError
@@ -55,6 +58,7 @@ _OVERLOAD = re.compile(r"op='([\w.]+)'")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 Runner = Callable[[np.ndarray], np.ndarray]  # N x input -> N x K logits, in the exported runtime
+_TRACING = threading.Lock()  # one export at a time swaps the process's compilation unit (_own_types)
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # read once, when onnxruntime is first imported
 
 
@@ -254,25 +258,52 @@ def onnx_opset(path: Path) -> int:
 
 
 def _write_torchscript(graph: nn.Module, shape: tuple[int, ...], path: Path) -> tuple[str, Runner]:
-    """A traced TorchScript module (scripting fails on EfficientNet-Lite0). The bytes written to
-    ``path`` are the ones loaded back and checked, in memory: nothing is loaded from disk."""
-    buffer = io.BytesIO()
+    """A traced TorchScript module (scripting fails on EfficientNet-Lite0), the same bytes however
+    often and from wherever it is exported (:func:`_traced_bytes`). The bytes written to ``path`` are
+    the ones loaded back and checked, in memory: nothing is loaded from disk."""
     try:
-        with _quiet(), torch.no_grad():
-            traced = torch.jit.trace(graph, (_example(shape),), check_trace=False)  # checked below
-            torch.jit.save(traced, buffer)
+        with _quiet(), _TRACING, _own_types(), ThreadPoolExecutor(1) as thread:
+            data = thread.submit(_traced_bytes, graph, shape).result()
     except Exception as exc:  # tracing errors come in many types; each is one reason to refuse
         raise TLError(f"cannot export the model to TorchScript: {exporter_failure(exc)}") from None
-    path.write_bytes(buffer.getvalue())
-    buffer.seek(0)
+    path.write_bytes(data)
     with _quiet():
-        loaded = torch.jit.load(buffer, map_location="cpu")
+        loaded = torch.jit.load(io.BytesIO(data), map_location="cpu")
 
     def run(x: np.ndarray) -> np.ndarray:
         with torch.no_grad():
             return loaded(torch.from_numpy(x)).numpy()
 
     return f"torch.jit.load, torch {torch.__version__}", run
+
+
+def _traced_bytes(graph: nn.Module, shape: tuple[int, ...]) -> bytes:
+    """``graph`` traced and saved, in a thread of its own: each traced op's debug record
+    (``*.debug_pkl``) holds the Python call stack it was traced from, so a trace from the caller's
+    thread wrote the CLI's, the app's or a test's frames into the file."""
+    buffer = io.BytesIO()
+    with torch.no_grad():  # grad mode is per thread
+        traced = torch.jit.trace(graph, (_example(shape),), check_trace=False)  # checked by the caller
+        torch.jit.save(traced, buffer)
+    return buffer.getvalue()
+
+
+@contextlib.contextmanager
+def _own_types() -> Iterator[None]:
+    """Trace into a new, empty TorchScript compilation unit instead of the process's one (hold
+    :data:`_TRACING` meanwhile: nothing else in tlcore scripts or traces).
+
+    A traced module's classes are registered in ``torch.jit._state._python_cu`` (the C++ side reads
+    that attribute), and a class whose name is taken there is renamed ``___torch_mangle_N`` by a
+    counter of the unit: a second export in one process (the Predict page's, a test's) wrote other
+    class names, so other bytes. In a new unit the names are those of a process's first trace, as
+    ``torch.jit.load`` loads every file into a new unit of its own; the module keeps its unit alive."""
+    process_unit = jit_state._python_cu
+    jit_state._python_cu = torch.jit.CompilationUnit()
+    try:
+        yield
+    finally:
+        jit_state._python_cu = process_unit
 
 
 _WRITERS: dict[ExportFormat, Callable[[nn.Module, tuple[int, ...], Path], tuple[str, Runner]]] = {

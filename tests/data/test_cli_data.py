@@ -177,7 +177,8 @@ def test_upload_names_a_label_column_or_none(capsys: pytest.CaptureFixture[str],
     assert inspect_json(capsys, workspace, "upload:dated.zip:label=none")["labelled"] is False
     code, _, err = run(capsys, workspace, "data", "upload", str(tmp_path / "iris.csv"), "--label", "a,b")
     assert code == 2 and err.startswith("error: ") and len(err.splitlines()) == 1
-    assert sorted(p.name for p in (workspace / "uploads").iterdir()) == ["dated.zip", "iris.csv"]
+    assert sorted(p.name for p in (workspace / "uploads").iterdir()) == [".order", "dated.zip", "iris.csv"]
+    assert [p.name for p in (workspace / "uploads" / ".order").iterdir()] == ["dated.zip"]  # its read order
 
 
 def test_a_text_column_beside_a_label_column_is_to_be_dropped_not_named(

@@ -134,6 +134,11 @@ def test_workspace_files_are_what_loading_reads_inside_the_workspace(
     np.savez(path, X=np.zeros((4, 3), dtype=np.float32), y=np.array([0, 1, 1, 0]))
     save_upload(workspace, "scans.npz", path.read_bytes())
     assert workspace_files("upload:scans.npz:n=2", workspace) == [workspace.inside("uploads", "scans.npz")]
+    zipped = write_zip(tmp_path / "pets.zip", {f"{c}/{c}.png": png_bytes(digit_image(1)) for c in "ab"})
+    save_upload(workspace, "pets.zip", zipped.read_bytes())  # read sorted by name, as its record says
+    assert workspace_files("upload:pets.zip", workspace) == [
+        workspace.inside("uploads", name) for name in ("pets.zip", ".order/pets.zip")
+    ]
     write_mnist_like(workspace.inside("datasets"), "KMNIST")
     raw = workspace.inside("datasets", "KMNIST", "raw")
     read = [

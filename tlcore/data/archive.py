@@ -9,6 +9,9 @@ methods, more than ``max_uncompressed_bytes`` in total, a member over 1 MiB comp
 directories, ``__MACOSX``, ``.DS_Store``/``Thumbs.db``/``desktop.ini`` and any path with a hidden
 (dot) part.
 
+Members come in the archive's entry order, or with ``by_name`` in a folder's order whatever order the
+archive was written in (:func:`walk_key`: a re-zipped folder reads the same); a folder's are sorted.
+
 Member names: ``.`` parts are dropped (bsdtar, the ``tar`` of macOS and Windows, writes
 ``./cat/1.png``); a name stored as UTF-8 without the zip's UTF-8 flag (macOS Archive Utility) is
 read as UTF-8, not as the cp437 the format assumes.
@@ -20,6 +23,7 @@ import os
 import re
 import stat
 import struct
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -81,14 +85,23 @@ def member_name(info: zipfile.ZipInfo) -> str:
         return name
 
 
+def walk_key(parts: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+    """Where a member comes in a folder's order (:func:`_folder_members`): each folder's files by name,
+    then its subfolders by name, each in turn; names compared in Unicode's NFC (macOS zips in NFD)."""
+    *folders, file = (unicodedata.normalize("NFC", p) for p in parts)
+    return (*((1, f) for f in folders), (0, file))
+
+
 @contextmanager
-def open_members(path: Path, limits: Limits, label: str) -> Iterator[list[Member]]:
-    """The non-junk file members of a zip archive or a folder (readable inside the ``with``)."""
+def open_members(path: Path, limits: Limits, label: str, by_name: bool = False) -> Iterator[list[Member]]:
+    """The non-junk file members of a zip archive or a folder (readable inside the ``with``); a zip's in
+    its entry order, or with ``by_name`` in a folder's (:func:`walk_key`)."""
     if path.is_dir():
         yield _folder_members(path, limits)
         return
     with open_zip(path, label, limits) as archive:
-        yield _zip_members(archive, label, limits)
+        members = _zip_members(archive, label, limits)
+        yield sorted(members, key=lambda m: walk_key(m.parts)) if by_name else members
 
 
 @contextmanager

@@ -33,7 +33,8 @@ upload's kept summary: :func:`tlcore.data.uploads.read_upload`), from their head
 would refuse that read.
 
 Each sample's id is its path inside the archive or folder as the user sees it (``scans/img_001.png``,
-wrapping folders included), in the archive's order (a folder's: sorted).
+wrapping folders included), in the archive's entry order, or with ``by_name`` in a folder's (sorted:
+:func:`tlcore.data.archive.walk_key`), as a stored upload is read (:func:`tlcore.data.uploads.read_upload`).
 """
 
 from __future__ import annotations
@@ -96,28 +97,34 @@ class Header(NamedTuple):
     jpeg: bool  # decodable at a reduced DCT scale
 
 
-def read_images(path: Path, limits: Limits, label: str, shape: tuple[int, ...] | None = None) -> Domain:
+def read_images(
+    path: Path, limits: Limits, label: str, shape: tuple[int, ...] | None = None, by_name: bool = False
+) -> Domain:
     """Load the images under ``path`` (a zip archive or a folder); ``label`` names it in messages,
-    ``shape`` (``C x H x W``) is the geometry to decode every file to (module docstring). A zip archive's
-    decode is kept for the process (:data:`DECODED_ZIPS` archives, least recently used out), keyed on its
-    path, size, modification time and these settings: a run's estimate and the run itself decode once."""
+    ``shape`` (``C x H x W``) is the geometry to decode every file to (module docstring), ``by_name``
+    reads a zip's files in a folder's order, not its entry order. A zip archive's decode is kept for
+    the process (:data:`DECODED_ZIPS` archives, least recently used out), keyed on its path, size,
+    modification time and these settings: a run's estimate and the run itself decode once."""
     if not path.is_file():  # a folder: its files may change without its own size or time changing
-        return _read_images(path, limits, label, shape)
+        return _read_images(path, limits, label, shape, by_name)
     stat = path.stat()
-    domain = _decoded_zip((str(path.resolve()), stat.st_size, stat.st_mtime_ns), limits, label, shape)
+    file = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    domain = _decoded_zip(file, limits, label, shape, by_name)
     return replace(domain, meta=dict(domain.meta))  # the tensors shared, as the built-ins' loads
 
 
 @functools.lru_cache(maxsize=DECODED_ZIPS)
 def _decoded_zip(
-    file: tuple[str, int, int], limits: Limits, label: str, shape: tuple[int, ...] | None
+    file: tuple[str, int, int], limits: Limits, label: str, shape: tuple[int, ...] | None, by_name: bool
 ) -> Domain:
     """:func:`_read_images` of the zip archive ``file``: its path, size and modification time (ns)."""
-    return _read_images(Path(file[0]), limits, label, shape)
+    return _read_images(Path(file[0]), limits, label, shape, by_name)
 
 
-def _read_images(path: Path, limits: Limits, label: str, shape: tuple[int, ...] | None) -> Domain:
-    with open_members(path, limits, label) as members:
+def _read_images(
+    path: Path, limits: Limits, label: str, shape: tuple[int, ...] | None, by_name: bool
+) -> Domain:
+    with open_members(path, limits, label, by_name) as members:
         images, ignored = _images(members, label)
         names, classes = _layout([m.parts for m in images], label)
         headers = {i: h for i, m in enumerate(images) if (h := _header(m, label)) is not None}

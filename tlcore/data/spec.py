@@ -23,6 +23,7 @@ from tlcore.data.shifts import apply_shifts
 from tlcore.data.spec_text import DROP, DomainSpec, expand_path, not_a_file, parse_spec, path_exists
 from tlcore.data.table_cells import MissingCellsError
 from tlcore.data.table_errors import LabelColumnMissingError, TextFeaturesError
+from tlcore.data.upload_order import order_path
 from tlcore.data.uploads import (
     LABEL_FLAG,
     MISSING_FLAGS,
@@ -58,13 +59,15 @@ def check_present(text: str, workspace: Workspace) -> None:
 
 
 def workspace_files(text: str, workspace: Workspace) -> list[Path]:
-    """The files inside ``workspace`` that loading ``text`` reads and that are there: an upload, or a
+    """The files inside ``workspace`` that loading ``text`` reads and that are there: an upload (and
+    the record of its order, :mod:`tlcore.data.upload_order`: a Ray node reads it as stored), or a
     torchvision set's files under the workspace's default data root. Files named by a path, an
     ``@folder`` or ``$TLSTUDIO_DATA`` elsewhere, and the built-ins, which ship with the packages,
     are not listed."""
     spec = parse_spec(text)
     if spec.kind == "upload":
-        return [upload_path(workspace, spec.name)]
+        stored, order = upload_path(workspace, spec.name), order_path(workspace, spec.name)
+        return [stored, *([order] if order.is_file() else [])]
     if spec.kind != "torchvision" or spec.root is not None:
         return []
     root = torchvision_sets.data_root(workspace)

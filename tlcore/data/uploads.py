@@ -30,6 +30,7 @@ from tlcore.data.spec_text import DROP, IMPUTE, NO_LABELS, DomainSpec, not_a_fil
 from tlcore.data.table_cells import MissingCellsError
 from tlcore.data.table_errors import LabelColumnMissingError, TextFeaturesError
 from tlcore.data.tables import read_table, table_labelled
+from tlcore.data.upload_order import BY_NAME, record_order, upload_order
 from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes, shown_limit
 from tlcore.numbers import first_named
@@ -70,13 +71,16 @@ def read_path(
     *,
     missing: str | None = None,
     text_onehot: bool = False,
+    by_name: bool = False,
 ) -> Domain:
     """Load a supported file or an image folder (``label_column``: the spec's ``label=``, a table's label
     column or ``none``, the caller drops the labels: :func:`without_labels`); ``label`` names it in
     messages (default: file name),
     ``image_shape`` the ``C x H x W`` (or ``H x W``) image files are decoded to
     (:func:`tlcore.data.images.read_images`), ``missing`` how a table's missing cells are read (the
-    spec's ``missing=``), ``text_onehot`` its text columns encoded (:func:`tlcore.data.tables.read_table`)."""
+    spec's ``missing=``), ``text_onehot`` its text columns encoded (:func:`tlcore.data.tables.read_table`),
+    ``by_name`` a zip's images read in a folder's order, not in its entry order (as an upload stored
+    since that order was recorded: :func:`read_upload`)."""
     limits = limits or Limits.from_env()
     label = label or path.name
     kind = _file_kind(path, label_column, limits, label)
@@ -85,7 +89,7 @@ def read_path(
     if text_onehot and kind != "table":
         raise TLError(f"{label}: {TEXT_ONEHOT} applies to tables only (CSV, TSV, Parquet)")
     if kind == "images":
-        return read_images(path, limits, label, image_shape)
+        return read_images(path, limits, label, image_shape, by_name)
     if kind == "npz":
         return read_npz(path, limits, label)
     return read_table(path, label, limits, label_column, missing, text_onehot=text_onehot)
@@ -172,9 +176,12 @@ def save_upload(
     ``name_label`` says how the caller names a label column (``{column}`` in it), for a table whose
     label column is not found; ``name_missing`` how it drops a table's rows with missing cells and how
     it fills them (by the values of ``missing=``: ``drop``, ``impute``); ``name_onehot`` how it encodes
-    text columns (``text=onehot``). With ``source`` (the file is to be a pair's source) it is checked
-    as a source is where the pair is made (:func:`~tlcore.data.fill.without_empty`: one whose every
-    column is empty in every row), so it is refused now, not when paired."""
+    text columns (``text=onehot``). A zip's images are read in a folder's order, sorted by name (its
+    entry order depends on the tool that wrote it), as recorded beside it
+    (:mod:`tlcore.data.upload_order`); the same file stored before keeps the order it was stored with.
+    With ``source`` (the file is to be a pair's source) it is checked as a source is where the pair is
+    made (:func:`~tlcore.data.fill.without_empty`: one whose every column is empty in every row), so it
+    is refused now, not when paired."""
     limits = limits or Limits.from_env()
     name = safe_name(filename)
     check_upload_size(filename, len(data), limits)
@@ -189,14 +196,19 @@ def save_upload(
     try:
         names = (name_label, name_missing, name_onehot)
         how = {"missing": missing, "text_onehot": text_onehot}
-        domain = _check_readable(temp, filename, limits, label, names, **how)
-        if source:
-            without_empty(domain)
         for candidate in numbered(name):
             final = workspace.inside("uploads", candidate)
             if final.exists() and final.read_bytes() != data:
                 continue  # another file of that name
-            if not final.exists():  # else the same file was uploaded before
+            stored_before = final.exists()  # the same file was uploaded before: its order stays
+            zipped = BY_NAME if suffix == ".zip" else None  # a table's rows, an npz's arrays: as written
+            order = upload_order(workspace, final.name) if stored_before else zipped
+            domain = _check_readable(temp, filename, limits, label, names, **how, by_name=order == BY_NAME)
+            if source:
+                without_empty(domain)
+            if not stored_before:
+                if order:  # first: the file is never there without it
+                    record_order(workspace, final.name, order)
                 temp.replace(final)
             _keep_summary(workspace, final.name, filename, domain, label, **how)
             return final.name
@@ -250,15 +262,16 @@ def _check_readable(
     *,
     missing: str | None,
     text_onehot: bool,
+    by_name: bool,
 ) -> Domain:
-    """Parse the incoming file as it will be read, and return it; a table with text features and no
-    label column, uploaded without ``label``, is refused saying how to name its first text column as
-    the labels (``names[0]``, with ``{column}``) or encode them (``names[2]``), one without the label
-    column named saying how to read it unlabelled (``names[0]`` with ``none``); one with missing cells
-    saying how to drop their rows or fill them (``names[1]``)."""
+    """Parse the incoming file as it will be read (``by_name``: :func:`read_path`), and return it; a
+    table with text features and no label column, uploaded without ``label``, is refused saying how to
+    name its first text column as the labels (``names[0]``, with ``{column}``) or encode them
+    (``names[2]``), one without the label column named saying how to read it unlabelled (``names[0]``
+    with ``none``); one with missing cells saying how to drop their rows or fill them (``names[1]``)."""
     name_label, name_missing, name_onehot = names
     encode = f"{name_onehot} (the spec option {TEXT_ONEHOT})"
-    how = {"missing": missing, "text_onehot": text_onehot}
+    how = {"missing": missing, "text_onehot": text_onehot, "by_name": by_name}
     try:
         return read_path(path, label, limits, filename, **how)
     except MissingCellsError as exc:
@@ -309,10 +322,14 @@ def read_upload(
     none is kept (an upload stored before summaries were, or changed since), so ``data list`` shows its
     samples and shape; a zip decoded to ``image_shape`` keeps what its files give read alone
     (``meta["as_stored"]`` of :func:`tlcore.data.images.read_images`: their shape and provenance, from
-    the same decode). One kept, of this spec or another, stays."""
+    the same decode). One kept, of this spec or another, stays. A zip's images come in the order
+    recorded on upload (:func:`tlcore.data.upload_order.upload_order`): sorted by name, or, for an
+    upload stored before that order was recorded, the zip's entry order, as it was then read (its
+    splits stay)."""
     path = upload_path(workspace, name)
     how = {"missing": missing, "text_onehot": text_onehot}
-    domain = read_path(path, label, None, f"upload:{name}", image_shape, **how)
+    by_name = upload_order(workspace, name) == BY_NAME
+    domain = read_path(path, label, None, f"upload:{name}", image_shape, **how, by_name=by_name)
     alone = domain.meta.pop(AS_STORED, None)  # a zip decoded to image_shape: its files read alone
     decoded = image_shape is not None and path.suffix.lower() == ".zip"
     if (alone or not decoded) and upload_summary(workspace, name) is None:
