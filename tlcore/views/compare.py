@@ -208,8 +208,8 @@ def ranked_columns(ranked: Ranking, labels: Mapping[str, str]) -> dict[str, dict
     """``{run label: its label-free ranking cells}``: rank, status, every validator, the ESS, the
     effective classes and the alarm's reasons (:func:`~tlcore.views.ranking.ranking_rows`), what decides
     a run without target labels; ``labels``: run id -> label, as the results are keyed."""
-    rows = ranking_view.ranking_rows(ranked, labels, advanced=True)
-    return {row["run"]: {name: row[key] for key, name in _RANKED_NAMES.items() if key in row} for row in rows}
+    rows = ranking_view.ranking_rows(ranked, labels, advanced=True)  # in the ranking table's order
+    return {row["run"]: {_RANKED_NAMES[k]: v for k, v in row.items() if k in _RANKED_NAMES} for row in rows}
 
 
 def metrics_csv(
