@@ -18,7 +18,7 @@ from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.cli.budget import add_budget_arguments, budget_values, default
 from tlcore.cli.output import ProgressBar, print_json, wrapped
 from tlcore.cli.runs import paired_test
-from tlcore.cli.stores import headline_lines, source_accuracy_lines
+from tlcore.cli.stores import headline_lines, source_accuracy_lines, unlabelled_next
 from tlcore.commands import command_line
 from tlcore.data.spec_text import anchored
 from tlcore.errors import TLError
@@ -137,24 +137,8 @@ def run(args: argparse.Namespace) -> int:
         if key == "source_only_accuracy":
             said = wrapped(change[1], f"  {'change':<22} ") if change else []
             lines += said + source_accuracy_lines(result)
-    print("\n".join(lines + unlabelled_next(config, summary["target_accuracy"], args.workspace)))
+    print("\n".join(lines + unlabelled_next(config.source, config.target, result, args.workspace)))
     return 0
-
-
-def unlabelled_next(config: AdaptConfig, target_accuracy: float | None, workspace: str | None) -> list[str]:
-    """Where a run of an unlabelled target is judged (audit helper-275: ``adapt`` ended on its gap, no
-    accuracy and no word of how to tell whether adapting helped): the pair's ``runs rank`` command, whole
-    on its own line; nothing for a labelled target, whose accuracy says it."""
-    if target_accuracy is not None:
-        return []
-    why = (
-        "the target is unlabelled, so no accuracy says whether adapting helped; rank the pair's runs "
-        "without labels (validators, negative-transfer alarms against the source-only model) with:"
-    )
-    rank = command_line(
-        "runs", "rank", "--source", config.source, "--target", config.target, workspace=workspace
-    )
-    return [*wrapped(why, "next: ", "  "), f"  {rank}"]
 
 
 def note_repeats(workspace: Workspace, config: AdaptConfig) -> None:
