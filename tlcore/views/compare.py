@@ -80,6 +80,11 @@ def small_test_note(results: Results) -> str | None:
 
 UNLABELLED_ACCURACY = "The target is unlabelled, so target accuracy is unknown."
 """Said where the accuracy chart would be when no run's target is labelled (the Compare page, the report)."""
+UNLABELLED_CARD = (
+    "The target is unlabelled, so target accuracy is unknown: Compare ranks the pair's runs without labels "
+    "(validators, negative-transfer alarms against the source-only model)."
+)
+"""A done run's card on an unlabelled target, where a labelled one shows its accuracy (the Adapt page)."""
 
 
 def accuracies(results: Results) -> tuple[dict[str, float], dict[str, float]]:
