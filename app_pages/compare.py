@@ -137,7 +137,7 @@ with display.errors_shown():
                 if note := compare.small_test_note(results):
                     st.caption(display.esc(note))
             else:
-                st.info("The target is unlabelled, so target accuracy is unknown.", icon=":material/info:")
+                st.info(compare.UNLABELLED_ACCURACY, icon=":material/info:")
         with st.container(width=width):
             st.plotly_chart(gap, key="gap")
             if disagree := gaps.gap_disagreement(results):

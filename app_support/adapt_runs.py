@@ -45,6 +45,8 @@ def done_info(record: RunRecord) -> None:
             help=f"{card.accuracy_label}: scored on the target's held-out test split, "
             "as on Compare; Predict scores every labelled sample of the data it labels.",
         )
+    if record.headline.get("target_accuracy") is None:  # audit helper-275: the card said nothing of it
+        st.caption(display.esc(compare.UNLABELLED_CARD))
     if card.shared:  # scored on, or adapted to, source training samples: a warning
         note, swayed = card.shared
         if swayed:

@@ -70,7 +70,8 @@ def numbers_and_downloads(
         key=state.form_default(state.COMPARE_ALL_NUMBERS, False),
         help="Off, the table shows each run's accuracies, their change and its seconds. On, every column "
         "of the CSV: the counts and 95% interval, the paired test, the gaps before and after, the epochs "
-        "and the loading time; the table then scrolls sideways.",
+        "and the loading time; the table then scrolls sideways. The CSV also holds each run's ranking "
+        "columns (rank, status, every validator, ESS, effective classes, the alarm's reasons).",
     )
     rows = compare.summary_rows(results)
     numbers = {
@@ -87,7 +88,7 @@ def numbers_and_downloads(
     left, middle, right = st.columns(3)
     middle.download_button(
         "Metrics (CSV)",
-        compare.metrics_csv(results),
+        compare.metrics_csv(results, ranked, labels),
         "tlstudio-metrics.csv",
         "text/csv",
         icon=":material/table:",

@@ -16,6 +16,7 @@ from app_support import engine
 from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, plain
 from tlcore.adapt.config import AdaptConfig
 from tlcore.runs.store import RunStore
+from tlcore.views import compare
 from tlcore.workspace import Workspace
 
 
@@ -31,6 +32,22 @@ def test_a_source_only_card_shows_its_accuracy_without_a_change_against_itself(
     assert not at.exception, [e.message for e in at.exception]
     cards = sorted((m.value, m.proto.delta) for m in at.metric if m.label == "Target accuracy")
     assert cards == [("15.2%", ""), ("51.9%", "+36.7 pts vs source-only")]
+
+
+def test_an_unlabelled_targets_done_card_says_where_its_runs_are_judged(
+    app: Callable[..., AppTest], workspace: Path
+) -> None:
+    """Audit helper-275: a done card of an unlabelled target showed no accuracy and said nothing of it,
+    so nothing on Adapt told whether adapting helped or where to find out; a labelled one's says nothing."""
+    store = RunStore(Workspace.resolve(workspace))
+    for target, accuracy in ((SMALL_TARGET, None), ("digits:n=80", 41 / 79)):
+        run_id = store.create(AdaptConfig(SMALL_SOURCE, target, ("deep_coral",), epochs=2))
+        assert store.start(run_id, pid=os.getpid())
+        assert store.finish(run_id, {"target_accuracy": accuracy, "source_only_accuracy": accuracy})
+    said = [plain(c.value) for c in app("adapt").caption if "Compare ranks" in plain(c.value)]
+    assert said == [compare.UNLABELLED_CARD]  # the sidebar's pair: the unlabelled one
+    labelled = [plain(c.value) for c in app("adapt", target="digits:n=80").caption]
+    assert compare.UNLABELLED_CARD not in labelled
 
 
 def test_a_done_card_says_done_once_on_its_badge_its_bar_full_without_words(

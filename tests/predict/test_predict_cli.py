@@ -36,7 +36,7 @@ def test_summary_and_json_of_a_labelled_domain(
     code, text, _ = cli(workspace, capsys, run_id, "--data", "digits:n=30")
     assert code == 0
     assert text.startswith(f"run {run_id} on digits:n=30: 30 labelled samples\n")
-    assert "mean confidence" in text and "accuracy" in text
+    assert "mean confidence" in text and "\n  accuracy " in text and "unlabelled" not in text
     code, out, _ = cli(workspace, capsys, run_id, "--data", "digits:n=30", "--json", "--batch-size", "8")
     payload = json.loads(out)
     assert code == 0 and payload["n_samples"] == 30 and sum(payload["counts"].values()) == 30
@@ -58,6 +58,9 @@ def test_unlabelled_upload_to_parquet_keeps_file_names(
     code, out, _ = cli(workspace, capsys, run_id, "--data", spec, "--out", str(out_path))
     assert code == 0 and out.rstrip().endswith(f"wrote 3 rows to {out_path}")
     assert "note: data: 3 image files resized to 28x28 keeping the aspect ratio, centre-cropped" in out
+    # no accuracy, and the confidence before it is no accuracy either (audit helper-275)
+    unknown = "the data is unlabelled: the mean confidence is the model's own certainty, not an accuracy"
+    assert f"\n  accuracy - ({unknown})\n" in out.replace("\n           ", " ")
     frame = read_back(out_path)
     assert frame["id"].tolist() == names and "label" not in frame
     code, out, _ = cli(workspace, capsys, run_id, "--data", spec, "--out", str(tmp_path / "s.csv"), "--json")

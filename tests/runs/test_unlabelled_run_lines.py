@@ -39,12 +39,18 @@ def test_adapt_and_runs_show_say_the_target_is_unlabelled_and_warn_of_one_class(
     # QA helper-218: the one accuracy such a run measures, as Compare's "source acc" shows it
     source = "  source val accuracy    85.0% (the model on the source validation split)\n"
     assert source in out
+    # audit helper-275: where to tell whether adapting helped, as the last line, the pair's ranking
+    rank = f"python -m tlcore --workspace {workspace.root} runs rank {' '.join(PAIR)}"
+    assert out.rstrip("\n").endswith(f"against the source-only model) with:\n      {rank}")
+    assert "next: the target is unlabelled, so no accuracy says whether adapting helped;" in out
     run_id = next(line for line in out.splitlines() if line.startswith("run ")).split()[1]
     shown = _cli(workspace, capsys, "runs", "show", run_id)[1]
     assert "  target accuracy        - (target unlabelled)\n" in shown
     assert "  source only accuracy   - (target unlabelled)\n" in shown
     assert source in shown
     assert f"  warning  {WARNING}\n" in shown
+    assert "\n  next     the target is unlabelled, so no accuracy says whether adapting helped;" in shown
+    assert f"model) with:\n           {rank}\n" in shown  # runs show says it too, before the files
     details = json.loads(_cli(workspace, capsys, "runs", "show", run_id, "--json")[1])
     assert details["one_class_warning"] == WARNING
 

@@ -18,7 +18,7 @@ from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.cli.budget import add_budget_arguments, budget_values, default
 from tlcore.cli.output import ProgressBar, print_json, wrapped
 from tlcore.cli.runs import paired_test
-from tlcore.cli.stores import headline_lines, source_accuracy_lines
+from tlcore.cli.stores import headline_lines, source_accuracy_lines, unlabelled_next
 from tlcore.commands import command_line
 from tlcore.data.spec_text import anchored
 from tlcore.errors import TLError
@@ -137,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
         if key == "source_only_accuracy":
             said = wrapped(change[1], f"  {'change':<22} ") if change else []
             lines += said + source_accuracy_lines(result)
-    print("\n".join(lines))
+    print("\n".join(lines + unlabelled_next(config.source, config.target, result, args.workspace)))
     return 0
 
 

@@ -140,4 +140,7 @@ def format_summary(run_id: str, data: str, predictions: Predictions, summary: Pr
     lines += ["", f"  mean confidence {percent(summary.mean_confidence)}"]
     if (known := summary.counted_accuracy) is not None:
         lines.append(f"  accuracy {known.text()}: predicted class = the data's label")
+    else:  # audit helper-275: the confidence stood alone where Predict's card reads "unlabelled"
+        said = "- (the data is unlabelled: the mean confidence is the model's own certainty, not an accuracy)"
+        lines += wrapped(said, "  accuracy ", "           ")
     return lines

@@ -29,6 +29,7 @@ from tlcore.cli.stores import (
     outliving_worker,
     run_store,
     source_accuracy_lines,
+    unlabelled_next,
 )
 from tlcore.data.overlap import for_workspace
 from tlcore.events import progress_words
@@ -118,6 +119,7 @@ def show_run(args: argparse.Namespace) -> int:
     for warning in (details["blank"], details["one_class_warning"], outliving_worker(record, args.workspace)):
         if warning:
             lines += wrapped(warning, "  warning  ")
+    lines += unlabelled_next(record.source, record.target, result, args.workspace, "  next     ")  # as adapt
     print("\n".join(lines))
     for name, path in details["artifacts"].items():
         if path is not None:

@@ -212,6 +212,25 @@ def list_sweeps(args: argparse.Namespace) -> int:
 
 UNLABELLED = "- (target unlabelled)"  # an accuracy no run measures: the CLI's one wording (headline, rank)
 
+
+def unlabelled_next(
+    source: str, target: str, result: dict[str, Any], workspace: str | None, lead: str = "next: "
+) -> list[str]:
+    """Where a done run of an unlabelled target is judged (audit helper-275: ``adapt`` and ``runs show``
+    ended with no accuracy and no word of how to tell whether adapting helped), after ``lead``: the pair's
+    ``runs rank`` command, whole on its own line; nothing for a labelled target, whose accuracy says it,
+    or a run without a ``result`` (not done)."""
+    if not result or result.get("target_accuracy") is not None:
+        return []
+    why = (
+        "the target is unlabelled, so no accuracy says whether adapting helped; rank the pair's runs "
+        "without labels (validators, negative-transfer alarms against the source-only model) with:"
+    )
+    indent = " " * len(lead)
+    rank = command_line("runs", "rank", "--source", source, "--target", target, workspace=workspace)
+    return [*wrapped(why, lead, indent), f"{indent}{rank}"]
+
+
 RUN_ID_HELP = "a run's id, or a start or end of it that names one run (see `runs list`)"
 SWEEP_ID_HELP = "a sweep's id, or a start or end of it that names one sweep (see `sweeps list`)"
 

@@ -74,7 +74,9 @@ VALIDATORS: dict[str, ValidatorInfo] = {
         ValidatorInfo(
             "mixval",
             "MixVal",
-            "target mixes keep their larger part's class (Hu et al. 2023)",
+            # a rank, not a share: QA read `runs rank --scores`' MixVal 1, 2, 3, 4 as a place, 1 the best
+            "how often target mixes keep their larger part's class, as a mean rank among the pair's runs "
+            "(1: the lowest; Hu et al. 2023)",
             "mixup validation",
             advanced=True,
         ),

@@ -24,6 +24,7 @@ from tlcore.metrics.proportion import SMALL_TEST
 from tlcore.runs.changes import RunChanges
 from tlcore.runs.record import RunRecord
 from tlcore.selection.ranking import Ranking
+from tlcore.selection.settings import VALIDATORS
 from tlcore.views import changes, class_figures, explore, figures, umap_figure
 from tlcore.views import ranking as ranking_view
 from tlcore.views.gaps import Results, gap_disagreement, gap_figure
@@ -75,6 +76,15 @@ def small_test_note(results: Results) -> str | None:
         f"{100 / n:.1f} points, so a change of a few samples can be chance. The counts and 95% "
         "intervals are on the chart's hover and in the numbers table."
     )
+
+
+UNLABELLED_ACCURACY = "The target is unlabelled, so target accuracy is unknown."
+"""Said where the accuracy chart would be when no run's target is labelled (the Compare page, the report)."""
+UNLABELLED_CARD = (
+    "The target is unlabelled, so target accuracy is unknown: Compare ranks the pair's runs without labels "
+    "(validators, negative-transfer alarms against the source-only model)."
+)
+"""A done run's card on an unlabelled target, where a labelled one shows its accuracy (the Adapt page)."""
 
 
 def accuracies(results: Results) -> tuple[dict[str, float], dict[str, float]]:
@@ -193,10 +203,32 @@ def summary_order(rows: Sequence[Mapping[str, Any]], *, every: bool = False) -> 
     return [c for c in SUMMARY_GLANCE if c == "run" or any(row.get(c) is not None for row in rows)]
 
 
-def metrics_csv(results: Results) -> str:
-    """:func:`summary_rows` as CSV text."""
+# the ranking's columns as the CSV names them: its validators by name (source accuracy is the summary's)
+_RANKED_NAMES = {v.label: v.name for v in VALIDATORS.values() if v.name != "source_accuracy"}
+_RANKED_NAMES |= {"rank": "rank", "setup": "setup", "status": "status", "ESS": "ess"}
+_RANKED_NAMES |= {"classes": "effective_classes", "alarm": "alarm_reasons"}
+
+
+def ranked_columns(ranked: Ranking, labels: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """``{run label: its label-free ranking cells}``: rank, status, every validator, the ESS, the
+    effective classes and the alarm's reasons (:func:`~tlcore.views.ranking.ranking_rows`), what decides
+    a run without target labels; ``labels``: run id -> label, as the results are keyed."""
+    rows = ranking_view.ranking_rows(ranked, labels, advanced=True)  # in the ranking table's order
+    return {row["run"]: {_RANKED_NAMES[k]: v for k, v in row.items() if k in _RANKED_NAMES} for row in rows}
+
+
+def metrics_csv(
+    results: Results, ranked: Ranking | None = None, labels: Mapping[str, str] | None = None
+) -> str:
+    """:func:`summary_rows` as CSV text, each run's :func:`ranked_columns` after its own when ``ranked``
+    is given (an unlabelled target's CSV held empty accuracies and nothing to choose a run by)."""
+    rows = summary_rows(results)
+    if ranked is not None:
+        cells = ranked_columns(ranked, labels or {})
+        blank = dict.fromkeys(next(iter(cells.values()), {}))  # a run the ranking left out
+        rows = [row | cells.get(row["run"], blank) for row in rows]
     buffer = io.StringIO()
-    pd.DataFrame(summary_rows(results)).to_csv(buffer, index=False)
+    pd.DataFrame(rows).to_csv(buffer, index=False)
     return buffer.getvalue()
 
 
@@ -296,6 +328,8 @@ def comparison_report(
         sections.append(
             Section("Target accuracy", note=small_test_note(results) or "", figure=accuracy_figure(results))
         )
+    else:  # said, as the page says it: a report with no such section left the reader to guess why
+        sections.append(Section("Target accuracy", note=UNLABELLED_ACCURACY))
     sections.append(Section("Domain gap", note=gap_disagreement(results) or "", figure=gap_figure(results)))
     sections += [changes.report_section(run, target, short_labels(labels or {})) for run, target in moved]
     for label, result in results.items():

@@ -23,7 +23,7 @@ def blind_spot(ranking: Ranking, *, shell: bool = False, workspace: str | None =
     (``runs rank``) the ``predict`` command, with ``--workspace workspace`` when given
     (:func:`check_where`)."""
     if not ranking.parts:
-        return " ".join(_caveats(ranking, check_where(shell, workspace))) or None
+        return " ".join(_caveats(ranking, check_where(shell, workspace, ranking.recommended))) or None
     shared, own = shared_caveats(ranking, shell=shell, workspace=workspace)
     said = [*shared, *(f"{setup}: {' '.join(caveats)}" for setup, caveats in own.items() if caveats)]
     return " ".join(said) or None
@@ -35,20 +35,22 @@ def shared_caveats(
     """A pool of several setups' caveats: those every setup says (said once: on an unlabelled target each
     recommendation repeated the same sentence), and ``{setup: its other caveats}``; a pool of one setup's
     are its own, under ``""``; ``shell`` and ``workspace`` as :func:`blind_spot` takes them."""
-    where = check_where(shell, workspace)
+    where = check_where(shell, workspace, None if ranking.parts else ranking.recommended)
     each = {part.setup: _caveats(part, where) for part in ranking.parts or (ranking,)}
     lists = list(each.values())
     shared = [c for c in lists[0] if all(c in other for other in lists[1:])] if len(lists) > 1 else []
     return shared, {setup: [c for c in caveats if c not in shared] for setup, caveats in each.items()}
 
 
-def check_where(shell: bool, workspace: str | None) -> str:
+def check_where(shell: bool, workspace: str | None, run_id: str | None = None) -> str:
     """Where to check a recommended run on labelled target samples, as the surface names it: the app's
     Predict page (QA: ``runs rank`` pointed the shell to it), or for the ``shell`` the ``predict``
-    command (:func:`~tlcore.commands.command_line`, with ``--workspace workspace`` when given)."""
+    command (:func:`~tlcore.commands.command_line`, with ``--workspace workspace`` when given) of
+    ``run_id``, the one recommended run of a setup (audit helper-275: ``RUN_ID`` left the user to copy it
+    from the line above), else ``RUN_ID`` (a pool of several setups says it once for all of them)."""
     if not shell:
         return "the Predict page"
-    return f"`{command_line('predict', 'RUN_ID', '--data', 'upload:FILE', workspace=workspace)}`"
+    return f"`{command_line('predict', run_id or 'RUN_ID', '--data', 'upload:FILE', workspace=workspace)}`"
 
 
 def _caveats(ranking: Ranking, where: str) -> list[str]:
