@@ -6,7 +6,7 @@ calls ``tlcore``; caching and session helpers live in ``app_support.py``.
 
 import streamlit as st
 
-from app_support import diagnosis, engine, server, state
+from app_support import diagnosis, engine, estimate, server, state
 
 st.set_page_config(page_title="tlstudio", page_icon=":material/transform:", layout="wide")
 server.freeze_at_exit()
@@ -49,3 +49,4 @@ engine.close_stale_runs()  # the one sweep per page run: every read below only l
 state.keep_forms()
 page.run()
 diagnosis.warm_umap()  # after the page: its first run does not wait for the import
+estimate.measure_start_early(engine.workspace())  # in the background: the first estimate counts it

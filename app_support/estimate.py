@@ -1,6 +1,7 @@
 """The Adapt and Sweep pages' time estimate before a launch (:mod:`tlcore.runs.estimate`), kept a minute
 per config (:data:`FRESH_FOR`): a page run reads no index for it, and runs finished since count a minute
-later at most (a probe is cached in the workspace too)."""
+later at most (a probe is cached in the workspace too); one made before a worker's start was measured
+(:mod:`tlcore.runs.estimate_start`, in the background from the app's start) until it lands."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ from tlcore.errors import TLError
 from tlcore.limits import Limits
 from tlcore.runs.estimate import Estimate, estimate
 from tlcore.runs.estimate_batch import Batch, baselines_trained, executor_share, sweep_batch
+from tlcore.runs.estimate_start import measured_start, start_seconds
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.slots import worker_thread_share
 from tlcore.runs.sweep import SweepSpec
+from tlcore.workspace import Workspace
 
 FRESH_FOR = 60  # seconds a page keeps an estimate before reading the workspace's runs again
 
@@ -61,8 +64,21 @@ def refused(error: TLError) -> str:
 def _of(
     cfg: AdaptConfig, baseline_trained: bool, workspace_cache: bool = True, threads: int | None = None
 ) -> Estimate:
-    root, config = str(engine.workspace().root), json.dumps(cfg.to_dict(), sort_keys=True)
-    return _estimate(root, config, baseline_trained, workspace_cache, threads)
+    """:func:`_estimate` of ``cfg`` at ``threads`` torch threads (None: a launched run's), kept until a
+    worker's start measured meanwhile lands (it leaves it out before), else :data:`FRESH_FOR` seconds."""
+    workspace = engine.workspace()
+    measured = measured_start(workspace) is not None  # read only: estimate() starts it, after its probe
+    config = json.dumps(cfg.to_dict(), sort_keys=True)
+    root, cache = str(workspace.root), workspace_cache
+    return _estimate(root, config, baseline_trained, cache, threads=threads, start_measured=measured)
+
+
+@functools.cache
+def measure_start_early(workspace: Workspace) -> None:
+    """Start measuring a launched run's start in ``workspace`` in the background unless it is measured
+    (:func:`~tlcore.runs.estimate_start.start_seconds`), once per server and workspace: called after
+    the app's first page run, it has usually landed when the Adapt or Sweep page first estimates."""
+    start_seconds(workspace)
 
 
 def slot() -> DeltaGenerator:
@@ -83,11 +99,18 @@ def fill(placeholder: DeltaGenerator, line: str | None) -> None:
 
 @st.cache_data(ttl=FRESH_FOR, max_entries=64, show_spinner=False)
 def _estimate(
-    root: str, config: str, baseline_trained: bool, workspace_cache: bool, threads: int | None
+    root: str,
+    config: str,
+    baseline_trained: bool,
+    workspace_cache: bool,
+    *,
+    threads: int | None,
+    start_measured: bool,
 ) -> Estimate:
     """The estimate of ``config`` (JSON) in the workspace at ``root`` (``baseline_trained``: by a run
     before it; ``workspace_cache``: it reuses a baseline the workspace's cache holds; ``threads``: the
-    run's torch threads, None: a launched run's)."""
+    run's torch threads, None: a launched run's; ``start_measured``: the key only, an estimate made
+    before a worker's start was measured is not kept after)."""
     cfg = AdaptConfig.from_dict(json.loads(config))
     pair = split_pair(*engine.load_pair(cfg.source, cfg.target, cfg.seed), cfg)
     with worker_thread_share(Limits.from_env().max_running, threads):  # the thread count the run has

@@ -1,8 +1,8 @@
 """Every test sees the same terminal: ``$COLUMNS`` so wide that the CLI's prose
 (:func:`tlcore.cli.output.wrapped`) stays on one line, whatever terminal pytest runs in (its width
 would otherwise leak into the output through :func:`shutil.get_terminal_size`). A test of the
-wrapping sets its own width. A launched run's start is :data:`tests.worker_start.WORKER_START` seconds
-in every test's process, the estimate's probe of a network is measured once per session
+wrapping sets its own width. A launched run's start is :data:`tests.worker_start.WORKER_START` seconds,
+measured at once, in every test's process, the estimate's probe of a network is measured once per session
 (:mod:`tests.probe_memo`), and every limit starts at its default whatever the shell exports
 (:mod:`tests.limits_env`: each limit's variable and its former name cleared).
 
@@ -24,7 +24,7 @@ import pytest
 from xdist.scheduler import LoadScopeScheduling
 
 from tests.limits_env import default_limits
-from tests.worker_start import WORKER_START
+from tests.worker_start import landing_at_once
 from tlcore.runs import estimate_start
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def _default_limits(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _worker_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(estimate_start, "measure_start", lambda _: WORKER_START)
+    monkeypatch.setattr(estimate_start, "measure_in_background", landing_at_once())
 
 
 @pytest.fixture(autouse=True)

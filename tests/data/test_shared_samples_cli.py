@@ -11,6 +11,7 @@ import pytest
 
 from tests.data.data_formats import copied_digit_zips
 from tests.data.test_drop_copies import mnist_digits
+from tests.worker_start import landing_at_once
 from tlcore.adapt import copy_search
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.copy_search import FOLDER
@@ -161,7 +162,7 @@ def test_a_sweep_says_what_its_pair_shares_before_it_starts_and_leaves_the_searc
     monkeypatch.setattr(
         probe, "measure", lambda *_: {"single": [0.1], "paired": [0.3], "forward_per_sample": 0.001}
     )
-    monkeypatch.setattr(estimate_start, "measure_start", lambda _: 1.0)
+    monkeypatch.setattr(estimate_start, "measure_in_background", landing_at_once(1.0))
     source, target, _ = copied_digit_zips(tmp_path, *mnist_digits())
     pair = ("--source", str(source), "--target", str(target), "--seed", "2")
     monkeypatch.setattr(copy_search, "_MEMO", OrderedDict())  # a fresh process (other tests search this pair)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from tests.worker_start import landing_at_once
 from tlcore.adapt.cache import BaselineCache, CachedBaseline, baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.evaluate import ModelEvaluation, evaluation_settings
@@ -287,7 +288,7 @@ def test_adapt_detach_json_says_the_estimate(
     """As the inline run's ``--json`` summary does (it was left out of the detached run's), with the start
     of its worker process (no run here was launched: a worker-like process's, 5 s here)."""
     monkeypatch.setattr("tlcore.runs.jobs.DEFAULT_WORKER", "fake_workers:quick")
-    monkeypatch.setattr("tlcore.runs.estimate_start.measure_start", lambda _: 5.0)
+    monkeypatch.setattr("tlcore.runs.estimate_start.measure_in_background", landing_at_once(5.0))
     args = ("adapt", "--source", "mnist5k:n=200", "--target", "digits:n=300", "--method", "dann")
     code, out, err = _cli(timed, capsys, *args, "--epochs", "3", "--device", "cpu", "--detach", "--json")
     assert code == 0, err

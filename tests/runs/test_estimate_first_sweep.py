@@ -4,14 +4,13 @@ yet, and a trial whose seed's baseline the cache lacks trains it."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.runs.test_estimate import _fake_measure, _finished, _pair
 from tests.runs.test_estimate_overhead import _lasted
+from tests.worker_start import landing_at_once
 from tlcore.adapt.config import AdaptConfig
 from tlcore.runs import estimate_start, probe
 from tlcore.runs.estimate import Estimate, Workload, estimate
@@ -29,14 +28,14 @@ STAGES = {"baseline": 1.0, "adapt": 1.0, "evaluate": 1.0}
 
 @pytest.fixture
 def started(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """A worker-like process's start of 9 s, measured where it is called (the folder it runs in)."""
+    """A worker-like process's start of 9 s, measured in the workspace it is started for, at once."""
     calls: list[Path] = []
 
-    def measure_start(cwd: Path) -> float:
-        calls.append(cwd)
-        return 9.0
+    def measure(workspace: Workspace) -> bool:
+        calls.append(workspace.root)
+        return landing_at_once(9.0)(workspace)
 
-    monkeypatch.setattr(estimate_start, "measure_start", measure_start)
+    monkeypatch.setattr(estimate_start, "measure_in_background", measure)
     monkeypatch.setattr(probe, "measure", _fake_measure([]))
     return calls
 
@@ -83,9 +82,3 @@ def test_a_trial_whose_seeds_baseline_is_not_cached_counts_its_training() -> Non
     batch = sweep_batch(spec, ExecutorSettings(max_concurrent=1), estimate_of)
     assert batch.runs == 2 and batch.total() == pytest.approx(6.1)
     assert batch.total(longest=True) == pytest.approx(8.1)
-
-
-def test_the_start_probe_runs_as_a_worker_would() -> None:
-    """``python -m tlcore.runs.estimate_start`` (what :func:`measure_start` times) loads and exits 0."""
-    done = subprocess.run([sys.executable, "-m", "tlcore.runs.estimate_start"], check=False, timeout=600)
-    assert done.returncode == 0

@@ -17,6 +17,7 @@ from fake_ports import REFUSED, SETTINGS_FRAME, answering, http_server
 from inline_executor import InlineExecutor
 
 from tests.sweeps.stored_sweeps import cli
+from tests.worker_start import landing_at_once
 from tlcore.cli import build_parser, main
 from tlcore.cli.sweep import spec_from_args
 from tlcore.runs import driver, estimate_start, probe
@@ -210,7 +211,7 @@ def test_sweep_says_its_estimate_before_it_starts(
     monkeypatch.setattr(driver, "launch", lambda _, sweep_id: launched.append(sweep_id))
     times = {"single": [0.1, 0.2], "paired": [0.3, 0.5], "forward_per_sample": 0.001}
     monkeypatch.setattr(probe, "measure", lambda *_: times)
-    monkeypatch.setattr(estimate_start, "measure_start", lambda _: 4.0)  # a trial's worker start
+    monkeypatch.setattr(estimate_start, "measure_in_background", landing_at_once(4.0))  # trials' start
     pair = ["--source", "mnist5k:n=300", "--target", "digits:n=300"]
     argv = ["sweep", *pair, "--methods", "dann,im", "--grid", "dann.weight=0.1,1", "--seeds", "0,1"]
     code, out, err = cli(workspace, *argv, "--epochs", "2", "--device", "cpu", "--detach", capsys=capsys)

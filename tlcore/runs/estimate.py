@@ -29,14 +29,14 @@ The rates, best first:
 ``seconds`` uses the fastest run's rate (waiting for a core only adds time: runs timed on a loaded
 machine read several times a step's own cost), ``at_most`` the slowest one, and each adds a run's
 seconds outside its stages, those of a run launched in a worker process of its own or of one run
-inline (:mod:`tlcore.runs.estimate_start`); both count every planned step, so early stopping
+inline (:mod:`tlcore.runs.estimate_start`; a launched run's start not measured yet is left out, and
+the text says so); both count every planned step, so early stopping
 (``patience``) and settling (``settle_tol``) can only make the run shorter.
 """
 
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -52,7 +52,7 @@ from tlcore.methods.registry import get_method
 from tlcore.model_names import auto_options
 from tlcore.models import check_input
 from tlcore.numbers import plural
-from tlcore.runs.estimate_start import overheads, start_seconds
+from tlcore.runs.estimate_start import per_run
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import UnreadableResultError
 from tlcore.runs.run_timings import timing_result
@@ -118,10 +118,12 @@ class Estimate:
     workload: Workload
     cached_probe: bool = False
     paired_note: str = ""
+    start_pending: bool = False  # a launched run's worker start left out, not measured yet (start_note)
 
     def text(self) -> str:
         """``about 4 min (at most 6 min; from 3 done runs of efficientnet_lite0 at 96 px ...)``."""
-        return f"{about(self.seconds)} (at most {duration(self.at_most, up=True)}; {self.origin()})"
+        bound = duration(self.at_most, up=True)
+        return f"{about(self.seconds)} (at most {bound}; {self.origin()}{start_note([self])})"
 
     def origin(self) -> str:
         """Where the rates came from, e.g. ``from 3 done runs of lenet_bn on cpu, 180 steps``."""
@@ -134,6 +136,13 @@ class Estimate:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "text": self.text()}
+
+
+def start_note(estimates: Iterable[Estimate]) -> str:
+    """``; a worker's start not counted, not measured yet`` when one of ``estimates`` leaves its
+    launched run's start out (:func:`~tlcore.runs.estimate_start.start_seconds`), else ``""``."""
+    pending = any(e.start_pending for e in estimates)
+    return "; a worker's start not counted, not measured yet" if pending else ""
 
 
 def duration(seconds: float, up: bool = False) -> str:
@@ -307,10 +316,6 @@ def stored_rates(found: list[Measured], methods: tuple[str, ...]) -> tuple[Rates
     return rates, len(used), sum(m.steps for m in used), bool(same)
 
 
-def _spread(values: list[float]) -> tuple[float, float]:
-    return (statistics.median(values), max(values)) if values else (0.0, 0.0)
-
-
 def _fastest(rates: list[float]) -> tuple[float, float]:
     """(fastest, slowest) of the runs' seconds per unit of work: a run on a busy machine waits for a
     core, which only adds time, so the fastest run is the closest to the work's own cost (as
@@ -365,9 +370,6 @@ def estimate(
     work = plan(cfg, pair, *cached)
     store = RunStore(workspace)
     done = store.list("done", limit=max(1, store.count("done")))
-    starts = _spread(overheads(done, launched))  # any network's runs: a process's start, not its steps
-    if launched and not starts[1]:  # no launched run here yet: a worker-like process's
-        starts = (start_seconds(workspace),) * 2
     found = measured_runs(done, work)
     stored = stored_rates(found, cfg.methods)
     if stored is not None:
@@ -375,8 +377,12 @@ def estimate(
         note = ""
         if work.paired_steps and not own:  # no run of its own composition timed a paired step
             rates, note = own_paired_rate(cfg, pair, work, workspace, found=found, rates=rates)
+        starts, pending = per_run(done, launched, workspace)  # after any probe (see per_run)
         seconds, at_most = combine(work, replace(rates, per_run=starts))
-        return Estimate(seconds, at_most, "runs", n_runs, n_steps, work, paired_note=note)
+        return Estimate(
+            seconds, at_most, "runs", n_runs, n_steps, work, paired_note=note, start_pending=pending
+        )
     rates, n_steps, cached = probe_rates(cfg, pair, work, workspace)
+    starts, pending = per_run(done, launched, workspace)
     seconds, at_most = combine(work, replace(rates, per_run=starts))
-    return Estimate(seconds, at_most, "probe", 0, n_steps, work, cached_probe=cached)
+    return Estimate(seconds, at_most, "probe", 0, n_steps, work, cached_probe=cached, start_pending=pending)

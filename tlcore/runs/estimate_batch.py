@@ -13,7 +13,7 @@ from tlcore.adapt.cache import baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.limits import Limits
 from tlcore.numbers import plural
-from tlcore.runs.estimate import Estimate, about, duration
+from tlcore.runs.estimate import Estimate, about, duration, start_note
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.search import planned
 from tlcore.runs.slots import run_threads
@@ -86,7 +86,8 @@ class Batch:
             at_once += f" ({self.assumed})"
         return (
             f"{self.runs} runs, {at_once}: {about(self.total())} in all "
-            f"(at most {duration(self.total(longest=True), up=True)}; {self.sources()})"
+            f"(at most {duration(self.total(longest=True), up=True)}; {self.sources()}"
+            f"{start_note(e for e, _ in self.parts)})"
         )
 
     def sources(self) -> str:

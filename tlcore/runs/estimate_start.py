@@ -13,13 +13,18 @@ The estimate counts, per run of the kind it will be, the median (and the slowest
 runs of that kind's :func:`run_overhead` (any network: a process's start, not its steps); with none,
 a launched run counts :func:`start_seconds`, the wall time of a worker-like process that does that
 loading (measured once per workspace and code version, kept in ``cache/estimates``), an inline one
-nothing.
+nothing. That process runs in the background (5-20 s on a 2-core CPU, most of it torch's and
+umap-learn's imports and the first step: no page or command waits for it); until it lands the
+estimate leaves the start out and says so (:attr:`tlcore.runs.estimate.Estimate.start_pending`). The
+app starts it when it starts, so it has usually landed by its first estimate.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import statistics
 import sys
 import time
 from collections.abc import Iterable, Mapping
@@ -34,6 +39,7 @@ from tlcore.runs.run_timings import timing_result
 from tlcore.workspace import Workspace
 
 START_KEY = "worker-start"  # cache/estimates/worker-start.pkl
+MEASURING_STALE_SECONDS = 600  # a measurement still under way after this long was killed: another starts
 
 
 def launched(record: RunRecord) -> bool:
@@ -63,27 +69,90 @@ def overheads(records: Iterable[RunRecord], of_launched: bool) -> list[float]:
     return found
 
 
-def start_seconds(workspace: Workspace) -> float:
-    """A launched run's start with no done launched run to read it from: :func:`measure_start`,
-    read back from the workspace's ``cache/estimates`` once measured there."""
-    folder = workspace.inside(*ESTIMATES.parts)
-    path = folder / f"{START_KEY}{SUFFIX}"
-    body = read_entry(path, code_version())
-    if body is None:
-        body = json.dumps(measure_start(workspace.root)).encode()
-        write_entry(path, code_version(), body)
-        prune(folder, code_version())
-    return float(json.loads(body))
+def per_run(
+    done: Iterable[RunRecord], launched: bool, workspace: Workspace
+) -> tuple[tuple[float, float], bool]:
+    """A run's seconds outside its stages, (expected, slowest): the median and the slowest of the
+    :func:`overheads` of the ``done`` runs started as it will be (``launched`` or inline; any network's:
+    a process's start, not its steps); for a launched run with no launched run done, :func:`start_seconds`
+    for both; and whether that start is left out, not measured yet. Asked after the estimate's probe:
+    a measurement it starts in the background would share the probe's cores."""
+    found = overheads(done, launched)
+    starts = (statistics.median(found), max(found)) if found else (0.0, 0.0)
+    if not launched or starts[1]:
+        return starts, False
+    measured = start_seconds(workspace)
+    return (measured or 0.0, measured or 0.0), measured is None
 
 
-def measure_start(cwd: Path) -> float:
-    """Wall seconds of ``python -m tlcore.runs.estimate_start`` started as a worker is
-    (:func:`tlcore.runs.jobs.start_detached`): its start, imports and warm-up (:func:`_warm_up`)."""
+def start_seconds(workspace: Workspace) -> float | None:
+    """A launched run's start with no done launched run to read it from, as measured in the workspace's
+    ``cache/estimates`` for this code; None until it lands, the measurement started in the background
+    (:func:`measure_in_background`: an estimate never waits for it)."""
+    measured = measured_start(workspace)
+    if measured is None:
+        measure_in_background(workspace)
+        measured = measured_start(workspace)  # another process's measurement landed between the reads
+    return measured
+
+
+def measured_start(workspace: Workspace) -> float | None:
+    """This code's launched-run start as measured in the workspace (:func:`record_start`), None before
+    (no measurement started: :func:`start_seconds` starts one)."""
+    body = read_entry(_folder(workspace) / f"{START_KEY}{SUFFIX}", code_version())
+    return None if body is None else float(json.loads(body))
+
+
+def measure_in_background(workspace: Workspace) -> bool:
+    """Start ``python -m tlcore.runs.estimate_start ROOT SINCE`` as a worker is started
+    (:func:`tlcore.runs.jobs.start_detached`, ``SINCE`` the time just before) unless one measures this
+    code's start in the workspace already (its lock file, made with ``O_EXCL``, taken over once
+    :data:`MEASURING_STALE_SECONDS` old: its process was killed); whether it started one. It records its
+    own wall time since ``SINCE`` (:func:`record_start`) and removes the lock."""
     from tlcore.runs.jobs import start_detached  # noqa: PLC0415 - jobs imports the store, as this does
 
-    begin = time.perf_counter()
-    start_detached(["tlcore.runs.estimate_start"], Path(os.devnull), cwd).wait()
-    return time.perf_counter() - begin
+    lock = _lock(workspace)
+    if not _take(lock):
+        return False
+    try:
+        args = ["tlcore.runs.estimate_start", str(workspace.root), repr(time.time())]
+        start_detached(args, Path(os.devnull), workspace.root)
+    except OSError:  # no process to start: the estimate goes on without it, a later one tries again
+        lock.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def record_start(workspace: Workspace, seconds: float) -> None:
+    """Keep ``seconds`` as this code's launched-run start in the workspace (:func:`start_seconds` reads
+    it) and end its measurement (its lock)."""
+    folder = _folder(workspace)
+    write_entry(folder / f"{START_KEY}{SUFFIX}", code_version(), json.dumps(seconds).encode())
+    prune(folder, code_version())
+    _lock(workspace).unlink(missing_ok=True)
+
+
+def _folder(workspace: Workspace) -> Path:
+    return workspace.inside(*ESTIMATES.parts)
+
+
+def _lock(workspace: Workspace) -> Path:
+    """``cache/estimates/.worker-start-<code version>.measuring``: a measurement of this code under way."""
+    return _folder(workspace) / f".{START_KEY}-{code_version()[:16]}.measuring"
+
+
+def _take(lock: Path) -> bool:
+    """Create ``lock`` unless another process holds it (one as old as :data:`MEASURING_STALE_SECONDS`
+    is removed first: its measurement was killed); whether this one did."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):  # gone meanwhile: its measurement landed, or another took it over
+        if lock.stat().st_mtime < time.time() - MEASURING_STALE_SECONDS:
+            lock.unlink()
+    try:
+        os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
 
 
 def _warm_up() -> None:
@@ -105,6 +174,7 @@ def _warm_up() -> None:
     train(model, source, None, settings=settings)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m tlcore.runs.estimate_start ROOT SINCE (measure_in_background)
     _warm_up()
-    sys.exit(0)
+    root, since = sys.argv[1:]
+    record_start(Workspace(Path(root)), time.time() - float(since))
