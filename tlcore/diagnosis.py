@@ -12,6 +12,7 @@ resizing, column matching): every number is of the samples that remain.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -25,9 +26,9 @@ from torch import nn
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import PairReport, misfit
 from tlcore.device import pick_device
-from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings
+from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings, check_classifier_fits
 from tlcore.errors import TLError
-from tlcore.features import UMAPResult, pair_features, raw_features, umap_projection
+from tlcore.features import UMAPResult, pair_features, raw_features, raw_width, umap_projection
 from tlcore.gap_level import coral_note, detected_by, gap_level, low_power_note
 from tlcore.metrics.coverage import Novelty, NoveltySettings, novelty
 from tlcore.metrics.gap import Gap, measure_gap
@@ -291,6 +292,14 @@ def diagnose(
             f"{source.name} and {target.name} have different sample shapes "
             f"{source.shape} and {target.shape}: harmonise the pair first"
         )
+    # raw features' width is known before any work, a model's once it embeds the pair (below)
+    check_classifier_fits(
+        len(source.X),
+        len(target.X),
+        raw_width(math.prod(source.shape), len(source.X) + len(target.X), pca_dim)
+        if features == "raw"
+        else 0,
+    )
     seed = settings.seed
     steps = {k: v for k, v in _STEPS.items() if umap or k != "umap"}
     scale, seconds, done = sum(steps.values()), {}, 0.0
@@ -315,6 +324,7 @@ def diagnose(
             source, target, features, pca_dim=pca_dim, seed=seed, device=device
         )
 
+    check_classifier_fits(len(Fs), len(Ft), Fs.shape[1])
     measured = measure_gap(Fs, Ft, settings, device=device, progress=begin)
     seconds |= measured.seconds
 

@@ -19,6 +19,11 @@ DEFAULT_MAX_PER_SIDE = 5000  # permutation test: joint kernel at most 10k x 10k 
 # and scoring P permutations costs (n + m)^2 P: a cap on that matrix bounds both.
 MAX_KERNEL_BYTES = 2 << 30
 MAX_TEST_SAMPLES = math.isqrt(MAX_KERNEL_BYTES // 4) // 2  # 11585 per side: (2 x 11585)^2 x 4 bytes < 2 GiB
+# The diagnosis's domain classifier (proxy A-distance) holds the pooled (n + m) x D features in float64
+# and, while it fits a fold, copies of about as much again (measured: 1.06 GB above inputs of 4000 x
+# 16384, whose float64 copy is 524 MB); the same cap on that copy keeps CORAL's float64 matrices
+# (tlcore.metrics.coral.coral_distance: min(D, n + m)^2 numbers, two at most) within twice it.
+# check_classifier_fits refuses a diagnosis beyond it.
 # The diagnosis's defaults, the Diagnose page's and ``diagnose``'s alike (so both read one cache entry):
 PCA_DIM = 50  # raw features' PCA dimensions
 UMAP_POINTS = 1500  # UMAP points per domain, a seeded subsample beyond (the page draws each one: WebGL)
@@ -68,4 +73,21 @@ def kernel_refusal(per_side: int) -> str:
     return (
         f"max_test_samples {per_side} would need the permutation test's joint kernel of up to "
         f"{side} x {side} float32, {need}; at most {MAX_TEST_SAMPLES} per side fits in its {limit}"
+    )
+
+
+def check_classifier_fits(n_source: int, n_target: int, width: int) -> None:
+    """Refuse a diagnosis of ``n_source`` and ``n_target`` samples of ``width`` features before it
+    starts (a one-line :class:`TLError`) where its domain classifier's float64 copy of them would pass
+    :data:`MAX_KERNEL_BYTES`."""
+    pooled = n_source + n_target
+    need = 8 * pooled * width
+    if need <= MAX_KERNEL_BYTES:
+        return
+    raise TLError(
+        f"{pooled} samples of {width} features are too wide to diagnose: the domain classifier "
+        f"(proxy A-distance) would hold them as float64, {format_bytes(need)}, and about as much again "
+        f"while it fits; at most {format_bytes(MAX_KERNEL_BYTES)} fits, {MAX_KERNEL_BYTES // (8 * pooled)} "
+        f"features for these samples: reduce the width (raw features: --pca N, e.g. the default {PCA_DIM}) "
+        "or the samples"
     )

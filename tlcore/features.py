@@ -61,6 +61,11 @@ def _subsample(n: int, cap: int | None, rng: np.random.Generator) -> np.ndarray:
     return np.sort(rng.choice(n, size=cap, replace=False))
 
 
+def raw_width(width: int, samples: int, pca_dim: int | None) -> int:
+    """The width of :func:`raw_features` of ``samples`` pooled inputs of ``width`` numbers each."""
+    return width if pca_dim is None else min(pca_dim, width, samples)
+
+
 def raw_features(
     Xs: torch.Tensor,
     Xt: torch.Tensor,
@@ -95,7 +100,7 @@ def raw_features(
         fit = pooled[: len(Xs)] if scale == "source" else pooled
         std = fit.std(0)
         pooled = (pooled - fit.mean(0)) / np.where(std > 0, std, 1.0)
-    k = pooled.shape[1] if pca_dim is None else min(pca_dim, pooled.shape[1], len(pooled))
+    k = raw_width(pooled.shape[1], len(pooled), pca_dim)
     if k < pooled.shape[1]:
         fit = pooled[_subsample(len(pooled), max_fit_samples, np.random.default_rng(seed))]
         if not exact or pooled.shape[1] > MAX_COVARIANCE_DIM:

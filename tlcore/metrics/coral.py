@@ -25,10 +25,36 @@ def coral_loss(Xs: torch.Tensor, Xt: torch.Tensor) -> torch.Tensor:
     return (diff * diff).sum() / (4 * d * d)
 
 
-def coral_distance(Xs: torch.Tensor, Xt: torch.Tensor) -> float:
-    """:func:`coral_loss` as a number, computed in float64 without gradients."""
+def coral_distance(Xs: torch.Tensor, Xt: torch.Tensor, block: int = 1024) -> float:
+    """:func:`coral_loss` as a number, computed in float64 without gradients, in whichever form holds
+    less: the ``d x d`` covariances while ``d <= n + m``, else the ``n x n``, ``m x m`` and ``n x m``
+    Gram matrices of the centred samples, which give the same value without any ``d x d`` matrix::
+
+        ||C_s - C_t||_F^2 = ||X_s X_s'||_F^2 / (n-1)^2 + ||X_t X_t'||_F^2 / (m-1)^2
+                            - 2 ||X_s X_t'||_F^2 / ((n-1)(m-1))
+
+    (``tr(C_s C_t) = ||X_s X_t'||_F^2 / ((n-1)(m-1))``), accumulated over ``block`` columns at a time.
+    Either costs ``min(d, n + m)^2 max(d, n + m)`` operations.
+    """
+    check_pair(Xs, Xt, "the CORAL distance")
+    n, m, d = len(Xs), len(Xt), Xs.shape[1]
     with torch.no_grad():
-        return float(coral_loss(Xs.double(), Xt.double()))
+        if d <= n + m:
+            diff = _covariance(Xs.double())
+            diff -= _covariance(Xt.double())
+            return float(diff.square_().sum() / (4 * d * d))
+        gss, gtt, gst = (
+            torch.zeros(a, b, dtype=torch.float64, device=Xs.device) for a, b in ((n, n), (m, m), (n, m))
+        )
+        for start in range(0, d, block):
+            S, T = (X[:, start : start + block].double() for X in (Xs, Xt))
+            S, T = S - S.mean(0), T - T.mean(0)
+            gss.addmm_(S, S.T)
+            gtt.addmm_(T, T.T)
+            gst.addmm_(S, T.T)
+        ss, tt, st = (float(G.square_().sum()) for G in (gss, gtt, gst))
+        frobenius = ss / (n - 1) ** 2 + tt / (m - 1) ** 2 - 2 * st / ((n - 1) * (m - 1))
+        return max(frobenius, 0.0) / (4 * d * d)  # a sum of squares: below 0 only by rounding
 
 
 def mean_distance(Xs: torch.Tensor, Xt: torch.Tensor) -> float:
