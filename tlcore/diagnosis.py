@@ -95,6 +95,12 @@ class GapReport:
     pair_notes: tuple[str, ...] = ()
     class_settings: ClassGapSettings = ClassGapSettings()
 
+    @property
+    def per_class_by(self) -> str:
+        """Whose labels split the target in the per-class gaps, as their heading and the verdict say it:
+        ``predicted target labels`` (a model's predictions, no labels of the target) or ``true ...``."""
+        return f"{self.per_class_labels} target labels"
+
     def to_dict(self, include_umap: bool = True, include_scores: bool = False) -> dict[str, Any]:
         """JSON-safe dict (plain numbers, lists, strings) with ``gap_level`` and ``coral_note``
         (:func:`coral_note`, empty when CORAL can be read); UMAP coordinates and scores optional."""
@@ -155,8 +161,9 @@ class GapReport:
 def describe_gap(report: GapReport, per_class: bool = True) -> str:
     """One or two sentences reading the report for a person; the largest per-class gap among those
     beyond chance (``significant``: :func:`~tlcore.metrics.per_class.class_conditional_mmd`), or that
-    none is, unless ``per_class`` is False (the per-class gaps are void:
-    :meth:`~tlcore.explain.result.Explanation.unread`); a note when a side is too small to tell
+    none is, by a model's predicted target labels saying so (:attr:`GapReport.per_class_by`), unless
+    ``per_class`` is False (the per-class gaps are void: :meth:`~tlcore.explain.result.Explanation.unread`);
+    a note when a side is too small to tell
     (:func:`low_power_note`) or to estimate the covariances CORAL compares (:func:`coral_note`)."""
     gap = report.gap
     level, found = gap_level(gap), detected_by(gap)
@@ -185,14 +192,17 @@ def describe_gap(report: GapReport, per_class: bool = True) -> str:
     if measured and level != "none" and per_class:
         called = [g for g in measured if g.get("significant")]
         fdr = f"false discovery rate {100 * report.class_settings.fdr:g}%"
+        by = report.per_class_by if report.per_class_labels == "predicted" else ""  # as their heading says
         if called:
             worst = max(called, key=lambda g: g["mmd2"])
             head += (
-                f" Largest class gap beyond chance: {worst['name']} (MMD² {worst['mmd2']:.3g}, "
-                f"q = {worst['q_value']:.3g}); {len(called)} of {len(measured)} classes differ ({fdr})."
+                f" Largest class gap beyond chance{f' ({by})' if by else ''}: {worst['name']} (MMD² "
+                f"{worst['mmd2']:.3g}, q = {worst['q_value']:.3g}); {len(called)} of {len(measured)} "
+                f"classes differ ({fdr})."
             )
         else:
-            head += f" No class differs beyond chance on its own ({len(measured)} classes tested, {fdr})."
+            tested = f"{f'{by}; ' if by else ''}{len(measured)} classes tested, {fdr}"
+            head += f" No class differs beyond chance on its own ({tested})."
     notes = (
         low_power_note(gap.n_source, gap.n_target),
         coral_note(gap.n_source, gap.n_target, report.feature_dim),
@@ -344,6 +354,7 @@ def diagnose(
                 settings=class_settings,
                 max_per_side=settings.max_test_samples,
                 seed=seed,
+                target_labels=labels_kind,
             )
             per_class = [asdict(g) for g in gaps]
             shift = asdict(label_shift(source.y, yt, source.n_classes, target_labels=labels_kind, seed=seed))

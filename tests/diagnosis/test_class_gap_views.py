@@ -3,9 +3,13 @@ shows each class's p- and q-value and which classes differ beyond chance."""
 
 from __future__ import annotations
 
-from tests.diagnosis.test_diagnose import FEW, _clustered
+from dataclasses import replace
+
+import torch
+
+from tests.diagnosis.test_diagnose import FEW, _clustered, _domain, _Linear
 from tlcore.cli.diagnose_text import format_report
-from tlcore.diagnosis import diagnose
+from tlcore.diagnosis import describe_gap, diagnose
 from tlcore.views import figures
 from tlcore.views.class_gaps import class_gap_figure
 from tlcore.views.diagnosis_report import diagnosis_report
@@ -25,6 +29,7 @@ def test_the_text_the_report_and_the_bars_show_p_q_and_the_classes_beyond_chance
 
     lines = format_report(report)
     header = next(line for line in lines if line.lstrip().startswith("class"))
+    assert lines[lines.index(header) - 1] == "  Per-class gaps (true target labels):"  # as the page heads it
     assert header.split() == ["class", "MMD²", "p", "q", "beyond", "chance", "source", "target"]
     row_b = next(line for line in lines if line.lstrip().startswith("b "))
     assert row_b.split() == [
@@ -59,3 +64,38 @@ def test_the_text_the_report_and_the_bars_show_p_q_and_the_classes_beyond_chance
     assert list(within.customdata) == [by_name[k]["q_value"] for k in within.y]
     order = sorted(by_name, key=lambda k: -by_name[k]["mmd2"])
     assert list(fig.layout.yaxis.categoryarray) == order and fig.layout.showlegend
+
+
+def test_by_a_models_predictions_the_text_the_verdict_and_the_page_say_the_labels_are_predicted() -> None:
+    """QA helper-275: with an unlabelled target, ``diagnose``'s text grouped it by a model's predicted
+    classes under no heading, its verdict read "Largest class gap beyond chance: 0 ... 7 of 7 classes
+    differ" as if of the target's own labels, and a class the model never predicted had "only 0 target
+    samples"; the Diagnose page and the report head the gaps "(predicted target labels)"."""
+    target = _domain("t", 1)
+    target = replace(target, X=target.X - 10.0 * (torch.arange(6) == 2), y=None)  # never predicted c
+    report = diagnose(_domain("s", 0), target, _Linear(), settings=FEW, umap=False, device="cpu")
+    assert report.per_class_labels == "predicted" and report.to_dict()["per_class_labels"] == "predicted"
+    a, b, c = report.per_class
+    assert (c["n_target"], c["mmd2"], c["reason"]) == (0, None, "the model predicted it for no target sample")
+    assert a["significant"] and b["significant"]
+
+    title = "Per-class gaps (predicted target labels)"
+    worst = max((a, b), key=lambda g: g["mmd2"])
+    reading = (
+        f" Largest class gap beyond chance (predicted target labels): {worst['name']} (MMD² "
+        f"{worst['mmd2']:.3g}, q = {worst['q_value']:.3g}); 2 of 2 classes differ (false discovery rate 5%)."
+    )
+    assert reading in describe_gap(report)
+    within = [{**g, "significant": False} for g in report.per_class]
+    assert describe_gap(replace(report, per_class=within)).endswith(
+        " No class differs beyond chance on its own (predicted target labels; 2 classes tested, false "
+        "discovery rate 5%)."
+    )
+    lines = format_report(report)
+    header = next(line for line in lines if line.lstrip().startswith("class"))
+    assert lines[lines.index(header) - 1] == f"  {title}:"
+    assert next(line for line in lines if line.lstrip().startswith("c ")).endswith(
+        "  the model predicted it for no target sample"
+    )
+    assert " ".join(lines).count("(predicted target labels)") == 2  # the heading and the verdict
+    assert title in diagnosis_report(report, None)  # the report's heading: the same words

@@ -26,6 +26,7 @@ from tlcore.explain.explanation import explain
 from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.settings import ExplainSettings
 from tlcore.explain.verdict import verdict
+from tlcore.views.column_table import column_rows
 
 SETTINGS = ExplainSettings()
 MOVED = ("alcohol", "proline", "color_intensity")
@@ -64,16 +65,35 @@ def test_the_shift_is_in_source_sds_and_the_spread_a_ratio_on_hand_numbers() -> 
     assert "mean 2 -> 6 (+4 source SDs), spread 1 -> 2 (2x)" in a.message
     assert (same.shift, same.spread, same.severity) == (0.0, 1.0, "none")
     assert c.shift == pytest.approx(0.5) and c.spread == 0.0 and c.severity == "mild"
-    assert c.title == "c moved +0.5 source SDs" and "spread 0 -> 0 (constant in the source)" in c.message
+    assert c.title == "c moved +0.5 in its own units"  # a constant source column has no SD
+    assert "(+0.5 in its own units), spread 0 -> 0 (constant on both sides)" in c.message
     varies = column_drift(source, replace(target, X=target.X + torch.tensor([0.0, 0.0, 1.0]) * g), SETTINGS)[
         2
     ]
     assert varies.spread_severity == "strong" and varies.shape == 0.0  # its spread (2) read as a shift
-    assert varies.title == "c moved +0.5 source SDs and is constant in the source, not in the target"
+    assert varies.title == "c moved +0.5 in its own units and is constant in the source, not in the target"
     # a matched target column takes the source's mean and spread exactly, the others stay
     X = matched(source, target, [0]).X.double()
     assert X[:, 0].mean() == pytest.approx(2.0) and X[:, 0].std(correction=0) == pytest.approx(1.0)
     assert torch.equal(X[:, 1:].float(), target.X[:, 1:])
+
+
+def test_a_column_constant_on_one_side_says_which_not_a_ratio_of_0x() -> None:
+    """QA helper-275: a target column set to one value read "p8 moved +7.33 source SDs and its spread
+    is 0x the source's"; the mirror (constant in the source) divides by no zero (the model's scale 1)
+    and has no SD to move by: it moved in its own units."""
+    varies = np.tile([1.0, 3.0], 50)  # mean 2, population SD 1
+    source = table("s", np.stack([varies, np.full(100, 5.0)], 1), ("p8", "p32"))
+    target = table("t", np.stack([np.full(100, 5.0), np.tile([4.0, 8.0], 50)], 1), ("p8", "p32"))
+    p8, p32 = column_drift(source, target, SETTINGS)
+    assert (p8.shift, p8.spread, p8.severity) == (pytest.approx(3.0), 0.0, "strong")
+    assert p8.title == "p8 moved +3 source SDs and is constant in the target, not in the source"
+    assert "spread 1 -> 0 (constant in the target)" in p8.message and "0x" not in p8.message
+    assert (p32.shift, p32.spread) == (pytest.approx(1.0), pytest.approx(2.0))  # in its own units
+    assert p32.title == "p32 moved +1 in its own units and is constant in the source, not in the target"
+    assert "(+1 in its own units), spread 0 -> 2 (constant in the source)" in p32.message
+    rows = {r["column"]: r["spread ratio"] for r in column_rows([p8, p32])}
+    assert rows == {"p8": "constant in the target", "p32": "constant in the source"}
 
 
 def test_the_shape_thresholds_are_the_mmd2_of_unit_normals_half_and_one_sd_apart() -> None:

@@ -39,6 +39,30 @@ def test_small_classes_get_none_and_a_reason():
     assert gaps[0].mmd2 is not None and gaps[0].reason is None
 
 
+def test_a_class_a_model_rarely_or_never_predicted_says_so():
+    """QA helper-275: by a model's predicted labels, "only 0 target samples" meant that the model never
+    predicted the class; the reason says so, and counts one sample in the singular."""
+    Xs, ys = _three_classes(0)
+    Xt, yt = _three_classes(1)
+    few = ClassGapSettings(n_permutations=20, min_samples=5)
+    for kept, labels, reason in (
+        (0, "predicted", "the model predicted it for no target sample"),
+        (1, "predicted", "the model predicted it for only 1 target sample (fewer than 5)"),
+        (3, "predicted", "the model predicted it for only 3 target samples (fewer than 5)"),
+        (1, "true", "only 1 target sample (fewer than 5)"),
+    ):
+        keep = torch.cat([torch.arange(120), torch.arange(120, 120 + kept)])
+        gaps = class_conditional_mmd(
+            Xs, ys, Xt[keep], yt[keep], ("a", "b", "c"), settings=few, target_labels=labels
+        )
+        assert (gaps[2].n_target, gaps[2].mmd2, gaps[2].reason) == (kept, None, reason)
+    Xs_few = Xs[torch.cat([torch.arange(120), torch.arange(120, 123)])]  # 3 source samples of class 2
+    gaps = class_conditional_mmd(
+        Xs_few, ys[: len(Xs_few)], Xt, yt, ("a", "b", "c"), settings=few, target_labels="predicted"
+    )
+    assert gaps[2].reason == "only 3 source samples (fewer than 5)"  # the source's labels are its own
+
+
 def _benjamini_hochberg(p: list[float]) -> list[float]:
     """q_(i) = min_{j >= i} p_(j) C / j over the sorted p-values, by hand."""
     order = sorted(range(len(p)), key=lambda i: p[i])

@@ -130,12 +130,16 @@ class ColumnDrift:
     @property
     def title(self) -> str:
         """``proline moved +0.7 source SDs``, ``hue's spread is 1.6x the source's``, ``alcohol moved +1.2
-        source SDs and its spread is 2x the source's`` (:func:`times`)."""
+        source SDs and its spread is 2x the source's`` (:func:`times`); a side constant alone says so:
+        ``p8 moved +123 source SDs and is constant in the target, not in the source`` (it read ``its
+        spread is 0x the source's``, QA helper-275)."""
         parts = []
         if severity_of(self.shift) != "none":
-            parts.append(f"moved {sds(self.shift)} source SDs")
+            parts.append(f"moved {self.moved}")
         if self.spread_severity != "none" and self.source_std <= CONSTANT_STD:
             parts.append(" is constant in the source, not in the target")
+        elif self.spread_severity != "none" and self.target_std <= CONSTANT_STD:
+            parts.append(" is constant in the target, not in the source")
         elif self.spread_severity != "none":
             parts.append(f"'s spread is {times(self.spread)} the source's")
         if severity_of(self.shape, SHAPE_MILD, SHAPE_STRONG) != "none":
@@ -146,15 +150,29 @@ class ColumnDrift:
         return self.name + ("" if parts[0][0] in "' " else " ") + " and ".join([parts[0], *later])
 
     @property
+    def moved(self) -> str:
+        """The shift with its unit: ``+0.7 source SDs``, and for a constant source column, which has no
+        SD (the model's scale is 1), ``+2.7 in its own units``."""
+        unit = "in its own units" if self.source_std <= CONSTANT_STD else "source SDs"
+        return f"{sds(self.shift)} {unit}"
+
+    def ratio(self, digits: int = 2) -> str:
+        """The ratio of spreads to ``digits`` significant digits (:func:`times`), or, where a side is
+        constant and there is none, which side: ``constant in the target`` (not ``0x``)."""
+        source, target = (std <= CONSTANT_STD for std in (self.source_std, self.target_std))
+        if source and target:
+            return "constant on both sides"
+        if source or target:
+            return f"constant in the {'source' if source else 'target'}"
+        return times(self.spread, digits)
+
+    @property
     def message(self) -> str:
-        """The numbers: means, spreads, shape."""
-        ratio = (
-            "constant in the source" if self.source_std <= CONSTANT_STD else f"{significant(self.spread, 3)}x"
-        )
+        """The numbers: means, spreads (:meth:`ratio`), shape."""
         return (
             f"{self.name}: mean {significant(self.source_mean)} -> {significant(self.target_mean)} "
-            f"({sds(self.shift)} source SDs), spread {significant(self.source_std)} -> "
-            f"{significant(self.target_std)} ({ratio}), shape "
+            f"({self.moved}), spread {significant(self.source_std)} -> "
+            f"{significant(self.target_std)} ({self.ratio(3)}), shape "
             f"MMD² {significant(self.shape, 3)} (each side standardised)."
         )
 
@@ -176,10 +194,10 @@ class ColumnDrift:
 Drift = ColumnDrift | TextDrift  # a numeric column's or a text column's (:mod:`tlcore.explain.text_drift`)
 
 
-def times(ratio: float) -> str:
-    """A ratio for a person, to 2 significant digits (:func:`tlcore.numbers.significant`): ``1.6x``,
-    ``0.65x``, and from 10 on whole: ``948x`` (not ``9.5e+02x``)."""
-    return f"{significant(ratio, 2)}x"
+def times(ratio: float, digits: int = 2) -> str:
+    """A ratio for a person, to ``digits`` significant digits (:func:`tlcore.numbers.significant`):
+    ``1.6x``, ``0.65x``, and from 10 on whole: ``948x`` (not ``9.5e+02x``)."""
+    return f"{significant(ratio, digits)}x"
 
 
 def _scale(std: torch.Tensor) -> torch.Tensor:

@@ -31,6 +31,7 @@ from tlcore.errors import TLError
 from tlcore.metrics.feature_tests import FDR, fdr_adjusted
 from tlcore.metrics.kernels import BandwidthSpec, resolve_bandwidths
 from tlcore.metrics.mmd import mmd2_unbiased, mmd_permutation_test
+from tlcore.numbers import plural
 
 PRIOR_PERMUTATIONS = 1000  # random splits of the pooled labels in the label shift's test
 
@@ -101,11 +102,14 @@ def class_conditional_mmd(
     settings: ClassGapSettings = ClassGapSettings(),
     max_per_side: int | None = DEFAULT_MAX_PER_SIDE,
     seed: int = 0,
+    target_labels: TargetLabels = "true",
 ) -> list[ClassGap]:
     """Unbiased MMD² between ``Xs[ys == c]`` and ``Xt[yt == c]`` for every class ``c``, each tested
     and the tests adjusted across the classes (module docstring).
 
-    ``yt`` may be true target labels or pseudo-labels (predictions); the caller records which.
+    ``yt`` may be true target labels or pseudo-labels (predictions), as ``target_labels`` says: a class
+    too small on the target's side is then one the model predicted for too few samples
+    (:func:`too_few`); the caller records which.
     One bandwidth serves every class so the values are comparable: the given one, or the median
     heuristic on all pooled ``Xs, Xt`` (see :func:`tlcore.metrics.kernels.resolve_bandwidths`).
     Class ``c``'s test runs ``settings.n_permutations`` permutations seeded with ``derive_seed(seed,
@@ -121,7 +125,7 @@ def class_conditional_mmd(
         src, tgt = Xs[ys == index], Xt[yt == index]
         if min(len(src), len(tgt)) < floor:
             side, count = ("source", len(src)) if len(src) < floor else ("target", len(tgt))
-            reason = f"only {count} {side} samples (fewer than {floor})"
+            reason = too_few(side, count, floor, target_labels == "predicted" and side == "target")
             gaps.append(ClassGap(index, name, len(src), len(tgt), None, reason))
             continue
         test = mmd_permutation_test(
@@ -147,6 +151,16 @@ def class_conditional_mmd(
         else g
         for g in gaps
     ]
+
+
+def too_few(side: str, count: int, floor: int, predicted: bool = False) -> str:
+    """Why a class is not measured: ``only 3 target samples (fewer than 10)``; by a model's
+    ``predicted`` labels, that it rarely or never predicted the class: ``the model predicted it for no
+    target sample`` (it read ``only 0 target samples``, QA helper-275)."""
+    if predicted and count == 0:
+        return f"the model predicted it for no {side} sample"
+    few = f"only {plural(count, f'{side} sample')} (fewer than {floor})"
+    return f"the model predicted it for {few}" if predicted else few
 
 
 def total_variation(p: torch.Tensor, q: torch.Tensor) -> float:

@@ -11,9 +11,10 @@ from tlcore.views.figures import per_class_gap
 
 
 def per_class_title(report: GapReport) -> str:
-    """``Per-class gaps (predicted target labels)``: the per-class gaps' heading on the page and in the
-    report, saying whose labels split the target (a model's predictions are no labels of the target)."""
-    return f"Per-class gaps ({report.per_class_labels} target labels)"
+    """``Per-class gaps (predicted target labels)``: the per-class gaps' heading on the page, in the
+    report and in ``diagnose``'s text, saying whose labels split the target (a model's predictions are
+    no labels of the target), as the verdict says it (:attr:`~tlcore.diagnosis.GapReport.per_class_by`)."""
+    return f"Per-class gaps ({report.per_class_by})"
 
 
 def class_gap_rows(report: GapReport) -> list[dict[str, str | int]]:

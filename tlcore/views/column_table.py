@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tlcore.explain.columns import ROW_NUMBER_SHARE, ColumnDrift, Drift, chance_note, ranked_columns, times
+from tlcore.explain.columns import ROW_NUMBER_SHARE, ColumnDrift, Drift, chance_note, ranked_columns
 from tlcore.explain.result import Explanation
 from tlcore.explain.text_drift import NAMED_MOVES, TV_MILD, TV_STRONG, TextDrift
 from tlcore.numbers import sds, significant
@@ -39,7 +39,7 @@ def _numbers(column: Drift) -> dict[str, str]:
         return dict.fromkeys(NUMBERS, "")
     c = column
     cells = (significant(c.source_mean), significant(c.target_mean), sds(c.shift))
-    return dict(zip(NUMBERS, (*cells, times(c.spread), significant(c.shape, 3)), strict=True))
+    return dict(zip(NUMBERS, (*cells, c.ratio(), significant(c.shape, 3)), strict=True))
 
 
 def column_rows(columns: Sequence[Drift], shown: int | None = None) -> list[dict[str, Any]]:
