@@ -62,7 +62,7 @@ def test_unlabelled_upload_to_parquet_keeps_file_names(
     unknown = "the data is unlabelled: the mean confidence is the model's own certainty, not an accuracy"
     assert f"\n  accuracy - ({unknown})\n" in out.replace("\n           ", " ")
     frame = read_back(out_path)
-    assert frame["id"].tolist() == names and "label" not in frame
+    assert frame["id"].tolist() == sorted(names) and "label" not in frame  # a zip upload: by name
     code, out, _ = cli(workspace, capsys, run_id, "--data", spec, "--out", str(tmp_path / "s.csv"), "--json")
     assert code == 0 and json.loads(out)["out"] == str(tmp_path / "s.csv")
     pd.testing.assert_frame_equal(read_back(tmp_path / "s.csv"), frame)
