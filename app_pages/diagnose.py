@@ -168,6 +168,8 @@ with display.errors_shown():
         elif gaps is not None:
             st.plotly_chart(gaps)
             st.caption(display.esc(class_gaps.class_gap_note(report)))
+            if missing := class_gaps.unmeasured_note(report):  # the classes the bars leave out, and why
+                st.caption(display.esc(missing))
         else:
             st.info(display.esc(f"No per-class gaps: {report.per_class_note}."), icon=":material/info:")
         if report.label_shift and "label_shift" not in unread:

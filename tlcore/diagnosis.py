@@ -193,15 +193,17 @@ def describe_gap(report: GapReport, per_class: bool = True) -> str:
         called = [g for g in measured if g.get("significant")]
         fdr = f"false discovery rate {100 * report.class_settings.fdr:g}%"
         by = report.per_class_by if report.per_class_labels == "predicted" else ""  # as their heading says
+        total = len(report.per_class)  # a class too small on a side is not measured: of how many
+        classes = f"measured classes ({total} in all)" if len(measured) < total else "classes"
         if called:
             worst = max(called, key=lambda g: g["mmd2"])
             head += (
                 f" Largest class gap beyond chance{f' ({by})' if by else ''}: {worst['name']} (MMD² "
                 f"{worst['mmd2']:.3g}, q = {worst['q_value']:.3g}); {len(called)} of {len(measured)} "
-                f"classes differ ({fdr})."
+                f"{classes} differ ({fdr})."
             )
         else:
-            tested = f"{f'{by}; ' if by else ''}{len(measured)} classes tested, {fdr}"
+            tested = f"{f'{by}; ' if by else ''}{len(measured)} {classes} tested, {fdr}"
             head += f" No class differs beyond chance on its own ({tested})."
     notes = (
         low_power_note(gap.n_source, gap.n_target),

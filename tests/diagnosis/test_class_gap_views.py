@@ -11,7 +11,7 @@ from tests.diagnosis.test_diagnose import FEW, _clustered, _domain, _Linear
 from tlcore.cli.diagnose_text import format_report
 from tlcore.diagnosis import describe_gap, diagnose
 from tlcore.views import figures
-from tlcore.views.class_gaps import class_gap_figure
+from tlcore.views.class_gaps import NOT_MEASURED, class_gap_figure, class_gap_rows, unmeasured_note
 from tlcore.views.diagnosis_report import diagnosis_report
 
 
@@ -64,6 +64,9 @@ def test_the_text_the_report_and_the_bars_show_p_q_and_the_classes_beyond_chance
     assert list(within.customdata) == [by_name[k]["q_value"] for k in within.y]
     order = sorted(by_name, key=lambda k: -by_name[k]["mmd2"])
     assert list(fig.layout.yaxis.categoryarray) == order and fig.layout.showlegend
+    # every class measured: no column nor note of classes left out, and the verdict counts them plainly
+    assert all(NOT_MEASURED not in row for row in class_gap_rows(report)) and unmeasured_note(report) == ""
+    assert "<th>why not measured</th>" not in page and " of 4 classes differ" in describe_gap(report)
 
 
 def test_by_a_models_predictions_the_text_the_verdict_and_the_page_say_the_labels_are_predicted() -> None:
@@ -83,13 +86,14 @@ def test_by_a_models_predictions_the_text_the_verdict_and_the_page_say_the_label
     worst = max((a, b), key=lambda g: g["mmd2"])
     reading = (
         f" Largest class gap beyond chance (predicted target labels): {worst['name']} (MMD² "
-        f"{worst['mmd2']:.3g}, q = {worst['q_value']:.3g}); 2 of 2 classes differ (false discovery rate 5%)."
-    )
+        f"{worst['mmd2']:.3g}, q = {worst['q_value']:.3g}); 2 of 2 measured classes (3 in all) differ (false "
+        "discovery rate 5%)."
+    )  # QA helper-279: "2 of 2 classes differ" did not say a third class was not measured
     assert reading in describe_gap(report)
     within = [{**g, "significant": False} for g in report.per_class]
     assert describe_gap(replace(report, per_class=within)).endswith(
-        " No class differs beyond chance on its own (predicted target labels; 2 classes tested, false "
-        "discovery rate 5%)."
+        " No class differs beyond chance on its own (predicted target labels; 2 measured classes (3 in all) "
+        "tested, false discovery rate 5%)."
     )
     lines = format_report(report)
     header = next(line for line in lines if line.lstrip().startswith("class"))
@@ -98,4 +102,15 @@ def test_by_a_models_predictions_the_text_the_verdict_and_the_page_say_the_label
         "  the model predicted it for no target sample"
     )
     assert " ".join(lines).count("(predicted target labels)") == 2  # the heading and the verdict
-    assert title in diagnosis_report(report, None)  # the report's heading: the same words
+    page = diagnosis_report(report, None)
+    assert title in page  # the report's heading: the same words
+    # QA helper-279: the page's bars and the report's table left out the classes not measured and why
+    why = "the model predicted it for no target sample"  # the words diagnose's text puts after c's row
+    assert [row.get(NOT_MEASURED) for row in class_gap_rows(report)] == ["", "", why]
+    assert "<th>target</th><th>why not measured</th>" in page and f"<td class='prose'>{why}</td>" in page
+    assert unmeasured_note(report) == f"Not measured, so not in the bars: c: {why}."
+    a_few = "only 3 source samples (fewer than 10)"
+    few = [{**g, "reason": a_few} if g["name"] == "a" else g for g in report.per_class]
+    assert unmeasured_note(replace(report, per_class=few)) == (
+        f"Not measured, so not in the bars: a: {a_few}; c: {why}."
+    )

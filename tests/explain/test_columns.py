@@ -26,7 +26,7 @@ from tlcore.explain.explanation import explain
 from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.settings import ExplainSettings
 from tlcore.explain.verdict import verdict
-from tlcore.views.column_table import column_rows
+from tlcore.views.column_table import column_rows, columns_reading, drifted_columns
 
 SETTINGS = ExplainSettings()
 MOVED = ("alcohol", "proline", "color_intensity")
@@ -94,6 +94,22 @@ def test_a_column_constant_on_one_side_says_which_not_a_ratio_of_0x() -> None:
     assert "(+1 in its own units), spread 0 -> 2 (constant in the source)" in p32.message
     rows = {r["column"]: r["spread ratio"] for r in column_rows([p8, p32])}
     assert rows == {"p8": "constant in the target", "p32": "constant in the source"}
+    # QA helper-279: the table headed "shift (source SDs)" read p32's "+1" as source SDs; its cell says
+    # its unit where it is not the heading's, and the reading under the table says why
+    shifts = {r["column"]: r["shift (source SDs)"] for r in column_rows([p8, p32])}
+    assert shifts == {"p8": "+3", "p32": "+1 in its own units"}
+    explained = explain(source, target, settings=SETTINGS)
+    assert {c.name for c in drifted_columns(explained)} == {"p8", "p32"}
+    (reading,) = [meaning for what, meaning in columns_reading(explained) if what == "shift (source SDs)"]
+    assert reading == (
+        "the target's mean shift in source standard deviations; a column constant in the source has none, "
+        "its shift is in its own units"
+    )
+    plain = explain(*wine_halves(modified=True), settings=SETTINGS)  # no constant column: said plainly
+    assert (
+        dict(columns_reading(plain))["shift (source SDs)"]
+        == "the target's mean shift in source standard deviations"
+    )
 
 
 def test_the_shape_thresholds_are_the_mmd2_of_unit_normals_half_and_one_sd_apart() -> None:

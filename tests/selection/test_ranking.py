@@ -178,8 +178,15 @@ def test_runs_that_all_err_the_same_way_pass_and_the_caveat_says_so_without_labe
     print_ranking(unlabelled)
     out = capsys.readouterr().out
     assert f"  caveat: {blind_spot(unlabelled, shell=True)}" in out  # the shell's: the predict command
-    rows = [line for line in out.splitlines() if line.startswith((" 1  a ", " 2  b "))]
-    assert len(rows) == 2 and all("  - (target unlabelled)  " in row for row in rows)  # as runs show says it
+    # QA helper-279: "- (target unlabelled)" in every row's TARGET ACC squeezed METHOD; no run has
+    # labels, so the column is left out and its words (as runs show says them) said once, above the table
+    lines = out.splitlines()
+    rows = [line for line in lines if line.startswith((" 1  a ", " 2  b "))]
+    (header,) = [line for line in lines if line.startswith(" #  RUN")]
+    assert len(rows) == 2 and "TARGET ACC" not in header and header.split()[-1] == "ALARM"
+    assert out.count("(target unlabelled)") == 1 and lines.index(header) > lines.index(
+        "  target accuracy: - (target unlabelled) for every run, so the table has no TARGET ACC column"
+    )
     assert ranking_json(unlabelled)["caveat"] == blind_spot(unlabelled, shell=True)  # --json carries it too
     labelled = rank(
         pair_pool(
@@ -187,6 +194,18 @@ def test_runs_that_all_err_the_same_way_pass_and_the_caveat_says_so_without_labe
             candidate("b", BASELINE, wronger, target_accuracy=0.0, source_only_accuracy=2 / 3),
         )
     )
+    some = rank(  # one run with labels: the column stays, the other run's cell says why it is empty
+        pair_pool(
+            candidate("a", BASELINE, wrong, target_accuracy=0.0, source_only_accuracy=2 / 3),
+            candidate("b", BASELINE, wronger),
+        )
+    )
+    print_ranking(some)
+    lines = capsys.readouterr().out.splitlines()
+    (header,) = [line for line in lines if line.startswith(" #  RUN")]
+    assert header.split()[-3:] == ["TARGET", "ACC", "ALARM"] and "  target accuracy: " not in lines
+    (row_b,) = [line for line in lines if line.startswith(" 2  b ")]
+    assert "  - (target unlabelled)  " in row_b
     assert labelled.recommended == "a" and labelled.entries[0].alarm.verdict().startswith("missed")
     assert blind_spot(labelled) is None and blind_spot(rank(pair_pool())) is None
     kept = rank(pair_pool(candidate("c", BASELINE, COLLAPSED)))  # nothing passes: keep the source-only model

@@ -57,7 +57,7 @@ def format_report(
     label-shift ``estimate`` says, with the labels a model predicted, whether to trust them; the target's
     ``copied`` samples lead the reading as they lead the verdict."""
     from tlcore.explain.headline import gap_reading  # noqa: PLC0415 - loads torch
-    from tlcore.views.class_gaps import class_gap_note, class_gap_rows, per_class_title  # noqa: PLC0415 - loads torch
+    from tlcore.views.class_gaps import NOT_MEASURED, class_gap_note, class_gap_rows, per_class_title  # noqa: PLC0415 - loads torch
     from tlcore.views.diagnosis_report import coverage_note, coverage_row, label_shift_row  # noqa: PLC0415 - loads torch
 
     gap = report.gap
@@ -80,11 +80,11 @@ def format_report(
     if "per_class" in unread:
         lines += wrapped(unread["per_class"], "  per-class gaps by predicted labels: ", "  ")
     elif report.per_class:
-        rows = class_gap_rows(report)
+        rows = class_gap_rows(report)  # a reason is too long for a cell: it follows its row
+        why = [str(row.pop(NOT_MEASURED, "")) for row in rows]
         header, *table = text_table(list(rows[0]), [list(row.values()) for row in rows])
         lines += [f"  {per_class_title(report)}:", f"  {header}"]
-        for item, line in zip(report.per_class, table, strict=True):
-            lines.append(f"  {line}" + (f"  {item['reason']}" if item["reason"] else ""))
+        lines += [f"  {line}" + (f"  {text}" if text else "") for line, text in zip(table, why, strict=True)]
         lines += wrapped(class_gap_note(report), "  ")
     else:
         lines += wrapped(report.per_class_note, "  per-class gaps skipped: ", "  ")

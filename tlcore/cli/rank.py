@@ -221,6 +221,8 @@ def print_ranking(
     summary = alarm_summary(ranking)
     hint = "" if alarms or summary is None else " (--alarms lists each run's reasons)"
     _prose(f"{summary or NONE_RAISED}{hint}", "  alarms: ")
+    if ranking.entries and not _labelled(ranking):  # said once, not in every row of a column
+        _prose(f"{UNLABELLED} for every run, so the table has no TARGET ACC column", "  target accuracy: ")
     _print_table(ranking, tested or {}, alarms)
     if scores:
         print("\n".join(["", "every validator's score of each run, by its # above:", *scores_lines(ranking)]))
@@ -255,11 +257,15 @@ def _print_table(ranking: Ranking, tested: Mapping[str, int | None], alarms: boo
 
 def ranking_table(ranking: Ranking) -> list[str]:
     """The table's header and one line per run: what decides (the ranking's score, the effective
-    classes, the ESS behind DEV and IWCV, the target accuracies with labels, the alarm), its METHOD
-    cells cut to fit the terminal (:func:`~tlcore.cli.output.prose_width`; CLI audit: nine score
-    columns made 164-column lines; :func:`scores_lines` has every score)."""
+    classes, the ESS behind DEV and IWCV, the target accuracies when some run has labels, the alarm), its
+    METHOD cells cut to fit the terminal (:func:`~tlcore.cli.output.prose_width`; CLI audit: nine score
+    columns made 164-column lines; :func:`scores_lines` has every score). Without any run's target
+    accuracy there is no TARGET ACC column: ``- (target unlabelled)`` in every row squeezed METHOD
+    (QA helper-279); :func:`print_ranking` says it once."""
     name = ranking.settings.validator
-    header = [" #", "RUN", "METHOD", VALIDATORS[name].label, "CLASSES", "ESS", "TARGET ACC", "ALARM"]
+    labelled = _labelled(ranking)
+    header = [" #", "RUN", "METHOD", VALIDATORS[name].label, "CLASSES", "ESS"]
+    header += ["TARGET ACC", "ALARM"] if labelled else ["ALARM"]
     rows = [
         [
             str(position),
@@ -268,7 +274,7 @@ def ranking_table(ranking: Ranking) -> list[str]:
             validator_text(name, entry.scores.get(name)),
             classes_text(effective_classes(entry)),
             ess_text(entry.ess),
-            _accuracy(entry),
+            *([_accuracy(entry)] if labelled else []),
             _alarm_word(entry),
         ]
         for position, entry in enumerate(ranking.entries, 1)
@@ -341,6 +347,11 @@ def _decision(
 
 def _prose(text: str, first: str = "", rest: str | None = None) -> None:
     print("\n".join(wrapped(text, first, rest)))
+
+
+def _labelled(ranking: Ranking) -> bool:
+    """Whether some run of the pool has target accuracies to show (a TARGET ACC column)."""
+    return any(_accuracy(entry) != UNLABELLED for entry in ranking.entries)
 
 
 def _accuracy(entry: RankedRun) -> str:

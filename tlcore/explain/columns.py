@@ -150,11 +150,16 @@ class ColumnDrift:
         return self.name + ("" if parts[0][0] in "' " else " ") + " and ".join([parts[0], *later])
 
     @property
+    def own_units(self) -> bool:
+        """Whether the shift is in the column's own units: a constant source column has no SD (the
+        model's scale is 1)."""
+        return self.source_std <= CONSTANT_STD
+
+    @property
     def moved(self) -> str:
-        """The shift with its unit: ``+0.7 source SDs``, and for a constant source column, which has no
-        SD (the model's scale is 1), ``+2.7 in its own units``."""
-        unit = "in its own units" if self.source_std <= CONSTANT_STD else "source SDs"
-        return f"{sds(self.shift)} {unit}"
+        """The shift with its unit: ``+0.7 source SDs``, and for a constant source column
+        (:attr:`own_units`) ``+2.7 in its own units``."""
+        return f"{sds(self.shift)} {'in its own units' if self.own_units else 'source SDs'}"
 
     def ratio(self, digits: int = 2) -> str:
         """The ratio of spreads to ``digits`` significant digits (:func:`times`), or, where a side is

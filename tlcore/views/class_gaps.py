@@ -17,9 +17,15 @@ def per_class_title(report: GapReport) -> str:
     return f"Per-class gaps ({report.per_class_by})"
 
 
+NOT_MEASURED = "why not measured"  # the rows' column of a class's reason, when some class has one
+
+
 def class_gap_rows(report: GapReport) -> list[dict[str, str | int]]:
     """One row per class: its MMD², permutation p-value, q-value across the classes, whether it is
-    beyond chance, and its samples per side (``-`` for a class too small to measure)."""
+    beyond chance, and its samples per side (``-`` for a class too small to measure); when some class
+    was not measured, a :data:`NOT_MEASURED` column gives each its reason
+    (:func:`~tlcore.metrics.per_class.too_few`; '' for a measured class)."""
+    why = any(g["reason"] for g in report.per_class)
     return [
         {
             "class": g["name"],
@@ -30,8 +36,23 @@ def class_gap_rows(report: GapReport) -> list[dict[str, str | int]]:
             "source": g["n_source"],
             "target": g["n_target"],
         }
+        | ({NOT_MEASURED: g["reason"] or ""} if why else {})
         for g in report.per_class
     ]
+
+
+def unmeasured_note(report: GapReport) -> str:
+    """The classes left out of the bars and why, those of one reason together: ``Not measured, so not
+    in the bars: 2, 8, 9: the model predicted it for no target sample.`` ('' when every class was);
+    the page says it under its bars, as the report's table and ``diagnose``'s rows give each reason."""
+    by_reason: dict[str, list[str]] = {}
+    for g in report.per_class:
+        if g["reason"]:
+            by_reason.setdefault(g["reason"], []).append(g["name"])
+    if not by_reason:
+        return ""
+    named = "; ".join(f"{', '.join(names)}: {reason}" for reason, names in by_reason.items())
+    return f"Not measured, so not in the bars: {named}."
 
 
 def class_gap_note(report: GapReport) -> str:

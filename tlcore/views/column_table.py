@@ -34,11 +34,14 @@ def _share_cell(column: Drift) -> str:
 
 
 def _numbers(column: Drift) -> dict[str, str]:
-    """A numeric column's means, shift, spread ratio and shape; blank for a text column."""
+    """A numeric column's means, shift, spread ratio and shape; blank for a text column. The shift of a
+    column constant in the source is not in source SDs, as the heading says, and its cell says so:
+    ``+2.7 in its own units`` (:attr:`~tlcore.explain.columns.ColumnDrift.moved`)."""
     if not isinstance(column, ColumnDrift):
         return dict.fromkeys(NUMBERS, "")
     c = column
-    cells = (significant(c.source_mean), significant(c.target_mean), sds(c.shift))
+    shift = c.moved if c.own_units else sds(c.shift)
+    cells = (significant(c.source_mean), significant(c.target_mean), shift)
     return dict(zip(NUMBERS, (*cells, c.ratio(), significant(c.shape, 3)), strict=True))
 
 
@@ -83,8 +86,10 @@ def columns_reading(explanation: Explanation) -> list[tuple[str, str]]:
     and test (Diagnose's 8-line caption as a list: QA helper-246)."""
     shares = explanation.shares
     capped = "" if shares is None or "columns" not in shares.notes else f" ({shares.notes['columns']})"
+    constant = any(isinstance(c, ColumnDrift) and c.own_units for c in drifted_columns(explanation))
+    own = "; a column constant in the source has none, its shift is in its own units" if constant else ""
     lines = [
-        (NUMBERS[2], "the target's mean shift in source standard deviations"),
+        (NUMBERS[2], f"the target's mean shift in source standard deviations{own}"),
         (NUMBERS[3], "the ratio of spreads (target / source)"),
         (NUMBERS[4], "the MMD² of the column, each side standardised"),
         (
