@@ -22,6 +22,7 @@ from tlcore.methods import MethodSpec
 from tlcore.model_names import AUTO_RULE, auto_reason
 from tlcore.models import list_models
 from tlcore.numbers import plural
+from tlcore.runs.repeats import RepeatedError
 
 
 def param_inputs(method: MethodSpec) -> dict[str, Any]:
@@ -55,11 +56,16 @@ DEFAULTS = AdaptConfig.defaults()
 
 def launch(configs: list[AdaptConfig], button: str | None = None) -> None:
     """Start the runs and say so; a bad config shows an error box and starts none. From a ``button``, a
-    launch that repeats runs is held for its answer first (:mod:`app_support.repeat_launch`)."""
+    launch that repeats runs is held for its answer first (:mod:`app_support.repeat_launch`), as is one
+    that another session or the CLI launched meanwhile (the engine looks again as it creates the runs)."""
     with display.errors_shown():
         if button is not None and repeat_launch.hold(button, configs):
             return
-        launched = engine.launch(configs)
+        try:
+            launched = engine.launch(configs, unless_repeated=button is not None)
+        except RepeatedError:  # only from a button: its box asks, as for a repeat seen before the launch
+            repeat_launch.hold(button or "", configs)
+            return
         st.toast(f"Launched {plural(len(launched), 'run')}", icon=":material/rocket_launch:")
 
 

@@ -88,10 +88,12 @@ def runs_left_out(source: str, target: str) -> str | None:
     return " ".join(parts) or None
 
 
-def runs_live(source: str, target: str) -> bool:
-    """Whether a run the panel lists (the pair's newest :data:`RUNS_SHOWN`) is queued or running; a run
-    whose worker is gone is closed first."""
-    return any(record.active for record in engine.recent_runs(RUNS_SHOWN, source, target))
+def runs_changed(source: str, target: str, listed: tuple[str, ...]) -> bool:
+    """Whether a run the panel lists (the pair's newest :data:`RUNS_SHOWN`) is queued or running, or it
+    would list other runs than ``listed`` (one deleted elsewhere: another session, the CLI's ``runs
+    delete``); a run whose worker is gone is closed first."""
+    records = engine.recent_runs(RUNS_SHOWN, source, target)
+    return any(record.active for record in records) or tuple(record.id for record in records) != listed
 
 
 def runs_panel(source: str, target: str) -> None:
@@ -100,7 +102,7 @@ def runs_panel(source: str, target: str) -> None:
     of them where they follow each other, redraw themselves every :data:`~app_support.live.LIVE_EVERY`
     s (:func:`live_cards`); an ended run's card is drawn with the page alone (helper-255: while one run
     trained, every card and chart was drawn again every 2 s). With none live, a look every
-    :data:`~app_support.live.IDLE_EVERY` s for a run started elsewhere."""
+    :data:`~app_support.live.IDLE_EVERY` s for a run started or deleted elsewhere."""
     records = engine.recent_runs(RUNS_SHOWN, source, target)
     if not records:
         st.info("No runs of this pair yet: choose methods above and press Launch.", icon=":material/info:")
@@ -112,8 +114,8 @@ def runs_panel(source: str, target: str) -> None:
         else:
             for record in group:
                 run_card(record, flagged.get(record.id))
-    if not any(record.active for record in records):  # a run launched elsewhere makes the page rerun live
-        live.idle_watch(partial(runs_live, source, target))
+    if not any(record.active for record in records):  # a run launched or deleted elsewhere: a rerun
+        live.idle_watch(partial(runs_changed, source, target, listed))
 
 
 def live_cards(source: str, target: str, listed: tuple[str, ...], run_ids: tuple[str, ...]) -> bool:

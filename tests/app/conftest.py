@@ -112,5 +112,5 @@ def launched(monkeypatch: pytest.MonkeyPatch) -> list[AdaptConfig]:
     """The configs the page asks the engine to launch (launched as no run: the engine's ``launch``
     stood in for)."""
     configs: list[AdaptConfig] = []
-    monkeypatch.setattr(engine, "launch", lambda batch: configs.extend(batch) or [c.seed for c in batch])
+    monkeypatch.setattr(engine, "launch", lambda batch, **_: configs.extend(batch) or [c.seed for c in batch])
     return configs

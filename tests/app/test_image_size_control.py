@@ -30,7 +30,7 @@ def test_the_input_size_is_offered_only_for_an_imagenet_backbone_and_reaches_the
     app: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     launched: list[AdaptConfig] = []
-    monkeypatch.setattr(engine, "launch", lambda configs: launched.extend(configs) or configs)
+    monkeypatch.setattr(engine, "launch", lambda configs, **_: launched.extend(configs) or configs)
     at = app("adapt")
     assert not at.exception, [e.message for e in at.exception]
     model = next(s for s in at.selectbox if s.label == "Model")

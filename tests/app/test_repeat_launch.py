@@ -15,6 +15,7 @@ from app_support import engine
 from tests.app.helpers import click, plain
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED
+from tlcore.runs.repeats import RepeatedError, identical_runs
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -26,7 +27,7 @@ SOURCE, TARGET = "mnist5k:n=120", "digits:n=120"
 def launched(monkeypatch: pytest.MonkeyPatch) -> list[AdaptConfig]:
     """The configs the page asks the engine to launch."""
     configs: list[AdaptConfig] = []
-    monkeypatch.setattr(engine, "launch", lambda batch: configs.extend(batch) or [str(c) for c in batch])
+    monkeypatch.setattr(engine, "launch", lambda batch, **_: configs.extend(batch) or [str(c) for c in batch])
     return configs
 
 
@@ -76,3 +77,27 @@ def test_the_form_repeating_a_done_run_says_its_accuracy_and_launches_only_the_n
     click(at, "Launch")
     click(at, "Don't launch")
     assert launched == [im] and not [i for i in at.info if "same config" in i.value]
+
+
+def test_the_recipe_launched_by_another_session_meanwhile_is_asked_about_not_launched_twice(
+    app: OpenApp, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two sessions press the button at once: both saw no repeat, the other's run is created first, and
+    the engine, looking again as it creates this one, refuses it; the page asks as for any repeat."""
+    store = RunStore(Workspace.resolve(workspace))
+    other: list[str] = []
+
+    def launch_after_the_other(batch: list[AdaptConfig], *, unless_repeated: bool = False) -> list[str]:
+        other.append(store.create(batch[0]))  # the other session's run, created just before this one
+        if unless_repeated:
+            raise RepeatedError(identical_runs(store, batch[0]))
+        return [store.create(config) for config in batch]
+
+    monkeypatch.setattr(engine, "launch", launch_after_the_other)
+    at = click(app("adapt", source=SOURCE, target=TARGET), "Launch the recommended recipe")
+    assert [r.id for r in store.list()] == other and not at.error
+    assert [plain(w.value) for w in at.warning] == [
+        f"Run {other[0]} is queued with this same config (every field, seed 0 included); its card is under "
+        "Runs below."
+    ]
+    assert "Launch anyway" in labels(at)

@@ -51,6 +51,25 @@ def test_an_idle_panel_is_drawn_once_and_goes_live_when_a_run_is_queued_elsewher
     assert any("cancelled before it started" in i.value for i in at.info)
 
 
+def test_an_idle_panel_looks_again_when_a_run_it_shows_is_deleted_elsewhere(
+    app: OpenApp, workspace: Path, auto_reruns: list[float]
+) -> None:
+    """Demo QA (helper-278): `runs delete` in a shell left the deleted run's card on every open Adapt
+    page, as its idle look only asked whether a run was live."""
+    run_store = RunStore(Workspace.resolve(workspace))
+    config = AdaptConfig(source=SMALL_SOURCE, target=SMALL_TARGET, methods=("dann",), epochs=2)
+    done = run_store.create(config)
+    assert run_store.start(done, pid=os.getpid())
+    assert run_store.finish(done, {"target_accuracy": 0.8, "source_only_accuracy": 0.7})
+    at = app("adapt")
+    assert auto_reruns == [10.0] and [m.value for m in at.metric] == ["80.0%"]
+    assert not adapt_runs.runs_changed(SMALL_SOURCE, SMALL_TARGET, (done,))
+    run_store.delete(done)  # as `runs delete` from a shell
+    assert adapt_runs.runs_changed(SMALL_SOURCE, SMALL_TARGET, (done,))  # the look reruns the page
+    at.run()
+    assert not at.metric and auto_reruns[-1] == 10.0
+
+
 def _cards(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
     """``(run id, drawn inside the live cards' fragment)`` of each card the page draws, in order."""
     drawn: list[tuple[str, bool]] = []

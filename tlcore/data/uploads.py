@@ -209,12 +209,24 @@ def save_upload(
             if not stored_before:
                 if order:  # first: the file is never there without it
                     record_order(workspace, final.name, order)
-                temp.replace(final)
+                if not _claim(temp, final, data):
+                    continue  # another upload took the name meanwhile, with other bytes
             _keep_summary(workspace, final.name, filename, domain, label, **how)
             return final.name
         raise TLError(f"too many uploads named {name}")
     finally:
         temp.unlink(missing_ok=True)
+
+
+def _claim(temp: Path, final: Path, data: bytes) -> bool:
+    """Store ``temp`` as ``final`` unless that name was taken since it was found free (another session
+    or the CLI uploading a file of that name at the same time): a hard link never replaces a file. True
+    when ``final`` now holds ``data`` (stored here, or the same bytes stored by the other upload)."""
+    try:
+        os.link(temp, final)
+    except FileExistsError:
+        return final.read_bytes() == data
+    return True
 
 
 def _drop_stale_incoming(folder: Path) -> None:

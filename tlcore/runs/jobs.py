@@ -43,6 +43,7 @@ from tlcore.limits import Limits
 from tlcore.runs import process_stop
 from tlcore.runs.blank_target import run_blank_warning
 from tlcore.runs.record import ACTIVE, RunRecord
+from tlcore.runs.repeats import RepeatedError, identical_runs, launch_lock
 from tlcore.runs.run_files import LOG_FILE
 from tlcore.runs.slots import wait_for_slot
 from tlcore.runs.store import RunStore
@@ -90,14 +91,20 @@ def launch(
     *,
     worker: str | None = None,
     cancel_grace: float = CANCEL_GRACE,
+    unless_repeated: bool = False,
 ) -> str:
-    """Create a run and start its worker process; returns the run id immediately.
+    """Create a run and start its worker process; returns the run id immediately. With
+    ``unless_repeated``, a config that repeats a queued, running or done run (one launched meanwhile
+    by another session or the CLI) raises :class:`~tlcore.runs.repeats.RepeatedError` and starts nothing.
 
     Runs whose worker is gone are closed first, so the new run never queues behind a dead one.
     """
     store = RunStore(workspace)
     store.mark_stale()
-    run_id = store.create(config)
+    with launch_lock(workspace):
+        if unless_repeated and (found := identical_runs(store, config)):
+            raise RepeatedError(found)
+        run_id = store.create(config)
     spawn(store, run_id, worker=worker, cancel_grace=cancel_grace)
     return run_id
 

@@ -13,12 +13,19 @@ before a field existed has that field's default, and one stored before runs kept
 parameters has unknown ones; a done one is then named as an older version's, whose repeat may
 differ). An active run whose worker is gone (:func:`~tlcore.runs.record.stale_reason`) is no repeat:
 the next launch closes it as interrupted.
+
+A launch that must not repeat a run (the app's, once its user saw none) looks and creates its run
+under :func:`launch_lock`, as every launch creates its run: two sessions launching one config at once
+give one run, and the other launch is refused (:class:`RepeatedError`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import time
+from collections.abc import Iterator
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.stored_params import drifts, older_version
@@ -29,6 +36,9 @@ from tlcore.runs.record import RunRecord, stale_reason
 from tlcore.runs.slots import run_threads
 from tlcore.runs.store import RunStore
 from tlcore.runs.thread_count import trained_threads
+from tlcore.workspace import Workspace
+
+LAUNCH_LOCK = ".launch.lock"  # in the runs folder: held while a launch looks for repeats and creates its run
 
 _CANDIDATES = (
     "SELECT id, config FROM runs WHERE source = ? AND target = ? AND method = ?"
@@ -50,6 +60,23 @@ def identical_runs(store: RunStore, config: AdaptConfig) -> list[RunRecord]:
         and not stale_reason(r, now)
         and not drifts(r.config, r.resolved_params)
     ]
+
+
+class RepeatedError(TLError):
+    """A launch refused as it repeats runs (:func:`identical_runs`, in ``records``, newest first)."""
+
+    def __init__(self, records: list[RunRecord]) -> None:
+        super().__init__(f"not launched: {repeat_line(records)}")
+        self.records = records
+
+
+@contextlib.contextmanager
+def launch_lock(workspace: Workspace) -> Iterator[None]:
+    """Held while a launch looks for the runs it would repeat and creates its own: a launch at the same
+    time, in this process or another (a second app session, the CLI), waits, then sees that run."""
+    with (workspace.runs / LAUNCH_LOCK).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+        yield
 
 
 def _stored_equals(text: str, config: AdaptConfig) -> bool:
