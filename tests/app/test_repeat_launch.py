@@ -23,14 +23,6 @@ OpenApp = Callable[..., AppTest]
 SOURCE, TARGET = "mnist5k:n=120", "digits:n=120"
 
 
-@pytest.fixture
-def launched(monkeypatch: pytest.MonkeyPatch) -> list[AdaptConfig]:
-    """The configs the page asks the engine to launch."""
-    configs: list[AdaptConfig] = []
-    monkeypatch.setattr(engine, "launch", lambda batch, **_: configs.extend(batch) or [str(c) for c in batch])
-    return configs
-
-
 def labels(at: AppTest) -> list[str]:
     return [b.label for b in at.button]
 
