@@ -79,7 +79,7 @@ def test_by_a_models_predictions_the_text_the_verdict_and_the_page_say_the_label
     report = diagnose(_domain("s", 0), target, _Linear(), settings=FEW, umap=False, device="cpu")
     assert report.per_class_labels == "predicted" and report.to_dict()["per_class_labels"] == "predicted"
     a, b, c = report.per_class
-    assert (c["n_target"], c["mmd2"], c["reason"]) == (0, None, "the model predicted it for no target sample")
+    assert (c["n_target"], c["mmd2"], c["reason"]) == (0, None, "predicted for no target sample")
     assert a["significant"] and b["significant"]
 
     title = "Per-class gaps (predicted target labels)"
@@ -99,13 +99,13 @@ def test_by_a_models_predictions_the_text_the_verdict_and_the_page_say_the_label
     header = next(line for line in lines if line.lstrip().startswith("class"))
     assert lines[lines.index(header) - 1] == f"  {title}:"
     assert next(line for line in lines if line.lstrip().startswith("c ")).endswith(
-        "  the model predicted it for no target sample"
+        "  predicted for no target sample"
     )
     assert " ".join(lines).count("(predicted target labels)") == 2  # the heading and the verdict
     page = diagnosis_report(report, None)
     assert title in page  # the report's heading: the same words
     # QA helper-279: the page's bars and the report's table left out the classes not measured and why
-    why = "the model predicted it for no target sample"  # the words diagnose's text puts after c's row
+    why = "predicted for no target sample"  # the words diagnose's text puts after c's row
     assert [row.get(NOT_MEASURED) for row in class_gap_rows(report)] == ["", "", why]
     assert "<th>target</th><th>why not measured</th>" in page and f"<td class='prose'>{why}</td>" in page
     assert unmeasured_note(report) == f"Not measured, so not in the bars: c: {why}."

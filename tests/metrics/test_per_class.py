@@ -46,9 +46,9 @@ def test_a_class_a_model_rarely_or_never_predicted_says_so():
     Xt, yt = _three_classes(1)
     few = ClassGapSettings(n_permutations=20, min_samples=5)
     for kept, labels, reason in (
-        (0, "predicted", "the model predicted it for no target sample"),
-        (1, "predicted", "the model predicted it for only 1 target sample (fewer than 5)"),
-        (3, "predicted", "the model predicted it for only 3 target samples (fewer than 5)"),
+        (0, "predicted", "predicted for no target sample"),
+        (1, "predicted", "predicted for only 1 target sample (fewer than 5)"),
+        (3, "predicted", "predicted for only 3 target samples (fewer than 5)"),
         (1, "true", "only 1 target sample (fewer than 5)"),
     ):
         keep = torch.cat([torch.arange(120), torch.arange(120, 120 + kept)])

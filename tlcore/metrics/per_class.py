@@ -155,12 +155,13 @@ def class_conditional_mmd(
 
 def too_few(side: str, count: int, floor: int, predicted: bool = False) -> str:
     """Why a class is not measured: ``only 3 target samples (fewer than 10)``; by a model's
-    ``predicted`` labels, that it rarely or never predicted the class: ``the model predicted it for no
-    target sample`` (it read ``only 0 target samples``, QA helper-275)."""
+    ``predicted`` labels, that it rarely or never predicted the class: ``predicted for no target sample``
+    (it read ``only 0 target samples``, QA helper-275), without a pronoun, so that several classes of one
+    reason read as one (``2, 8, 9: predicted for no target sample``)."""
     if predicted and count == 0:
-        return f"the model predicted it for no {side} sample"
+        return f"predicted for no {side} sample"
     few = f"only {plural(count, f'{side} sample')} (fewer than {floor})"
-    return f"the model predicted it for {few}" if predicted else few
+    return f"predicted for {few}" if predicted else few
 
 
 def total_variation(p: torch.Tensor, q: torch.Tensor) -> float:

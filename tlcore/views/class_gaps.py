@@ -43,7 +43,7 @@ def class_gap_rows(report: GapReport) -> list[dict[str, str | int]]:
 
 def unmeasured_note(report: GapReport) -> str:
     """The classes left out of the bars and why, those of one reason together: ``Not measured, so not
-    in the bars: 2, 8, 9: the model predicted it for no target sample.`` ('' when every class was);
+    in the bars: 2, 8, 9: predicted for no target sample.`` ('' when every class was);
     the page says it under its bars, as the report's table and ``diagnose``'s rows give each reason."""
     by_reason: dict[str, list[str]] = {}
     for g in report.per_class:
