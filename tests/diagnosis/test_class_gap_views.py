@@ -107,7 +107,7 @@ def test_by_a_models_predictions_the_text_the_verdict_and_the_page_say_the_label
     # QA helper-279: the page's bars and the report's table left out the classes not measured and why
     why = "predicted for no target sample"  # the words diagnose's text puts after c's row
     assert [row.get(NOT_MEASURED) for row in class_gap_rows(report)] == ["", "", why]
-    assert "<th>target</th><th>why not measured</th>" in page and f"<td class='prose'>{why}</td>" in page
+    assert "<th>target</th><th>why not measured</th>" in page and f"<td>{why}</td>" in page
     assert unmeasured_note(report) == f"Not measured, so not in the bars: c: {why}."
     a_few = "only 3 source samples (fewer than 10)"
     few = [{**g, "reason": a_few} if g["name"] == "a" else g for g in report.per_class]
