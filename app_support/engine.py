@@ -329,9 +329,10 @@ def method_specs() -> list[MethodSpec]:
 def launch(configs: list[AdaptConfig], *, unless_repeated: bool = False) -> list[str]:
     """Start one background run per config; returns their ids (configs and their data's labels are
     all checked first, the labels from the loaded domains: a run that cannot work is not started).
-    With ``unless_repeated``, one that repeats a run stops the launch there (:class:`RepeatedError`)."""
+    With ``unless_repeated``, one that repeats a run refuses the whole launch (:class:`RepeatedError`):
+    none starts (:func:`tlcore.runs.jobs.launch_all`)."""
     check_data(configs, lambda spec: load(spec).labelled)
-    return [jobs.launch(workspace(), config, unless_repeated=unless_repeated) for config in configs]
+    return jobs.launch_all(workspace(), configs, unless_repeated=unless_repeated)
 
 
 @st.cache_data(show_spinner=False)

@@ -1,11 +1,12 @@
 """Jobs: run an adaptation for a stored run, in its own process or inline, recording everything.
 
 :func:`launch` starts ``python -m tlcore.runs.worker WORKSPACE RUN_ID`` in a new session (so neither a
-browser reload nor the app's restart stops it) and returns at once; :func:`run_inline` does the same
-work in the calling process (the CLI without ``--detach``). Both go through :func:`execute`, which
-feeds the pipeline's progress events into the :class:`~tlcore.runs.RunStore`, answers its
-``should_stop`` from the run's cancel flag, and closes the run as done / failed / cancelled. Both
-first wait for a free slot (:mod:`tlcore.slots`: at most ``TLSTUDIO_MAX_RUNNING`` runs train at once).
+browser reload nor the app's restart stops it) and returns at once (:func:`launch_all`: several, all or
+none); :func:`run_inline` does the same work in the calling process (the CLI without ``--detach``).
+Both go through :func:`execute`, which feeds the pipeline's progress events into the
+:class:`~tlcore.runs.RunStore`, answers its ``should_stop`` from the run's cancel flag, and closes the
+run as done / failed / cancelled. Both first wait for a free slot (:mod:`tlcore.slots`: at most
+``TLSTUDIO_MAX_RUNNING`` runs train at once).
 
 The function that does the work is injected as ``"module:function"`` (None means
 :data:`DEFAULT_WORKER`, the real pipeline :func:`tlcore.adapt.run_adaptation`, read at call time).
@@ -43,7 +44,7 @@ from tlcore.limits import Limits
 from tlcore.runs import process_stop
 from tlcore.runs.blank_target import run_blank_warning
 from tlcore.runs.record import ACTIVE, RunRecord
-from tlcore.runs.repeats import RepeatedError, identical_runs, launch_lock
+from tlcore.runs.repeats import create_runs
 from tlcore.runs.run_files import LOG_FILE
 from tlcore.runs.slots import wait_for_slot
 from tlcore.runs.store import RunStore
@@ -93,27 +94,45 @@ def launch(
     cancel_grace: float = CANCEL_GRACE,
     unless_repeated: bool = False,
 ) -> str:
-    """Create a run and start its worker process; returns the run id immediately. With
-    ``unless_repeated``, a config that repeats a queued, running or done run (one launched meanwhile
-    by another session or the CLI) raises :class:`~tlcore.runs.repeats.RepeatedError` and starts nothing.
+    """Create a run and start its worker process; returns its id at once (:func:`launch_all` of one)."""
+    return launch_all(
+        workspace, [config], worker=worker, cancel_grace=cancel_grace, unless_repeated=unless_repeated
+    )[0]
 
-    Runs whose worker is gone are closed first, so the new run never queues behind a dead one.
-    """
+
+def launch_all(
+    workspace: Workspace,
+    configs: Sequence[AdaptConfig],
+    *,
+    worker: str | None = None,
+    cancel_grace: float = CANCEL_GRACE,
+    unless_repeated: bool = False,
+) -> list[str]:
+    """Create one run per config, then start their worker processes; returns the run ids at once. With
+    ``unless_repeated``, a config that repeats a queued, running or done run (one launched meanwhile by
+    another session or the CLI) raises :class:`~tlcore.runs.repeats.RepeatedError` and creates none
+    (:func:`~tlcore.runs.repeats.create_runs`). Runs whose worker is gone are closed first, so the new
+    runs never queue behind a dead one. A worker that cannot start fails its run; the others still
+    start, then the first such :class:`TLError` is raised."""
     store = RunStore(workspace)
     store.mark_stale()
-    with launch_lock(workspace):
-        if unless_repeated and (found := identical_runs(store, config)):
-            raise RepeatedError(found)
-        run_id = store.create(config)
-    spawn(store, run_id, worker=worker, cancel_grace=cancel_grace)
-    return run_id
+    run_ids = create_runs(store, configs, unless_repeated=unless_repeated)
+    failures: list[TLError] = []
+    for run_id in run_ids:
+        try:
+            spawn(store, run_id, worker=worker, cancel_grace=cancel_grace)
+        except TLError as exc:
+            failures.append(exc)
+    if failures:
+        raise failures[0]
+    return run_ids
 
 
 def spawn(
     store: RunStore, run_id: str, *, worker: str | None = None, cancel_grace: float = CANCEL_GRACE
 ) -> None:
-    """Start the worker process of the queued run ``run_id`` (what :func:`launch` does once it
-    created the run; a sweep creates its trials' runs itself)."""
+    """Start the worker process of the queued run ``run_id`` (what :func:`launch_all` does once it
+    created the runs; a sweep creates its trials' runs itself)."""
     args = ["tlcore.runs.worker", str(store.workspace.root), run_id, "--worker", worker or DEFAULT_WORKER]
     try:
         args += ["--cancel-grace", str(cancel_grace)]

@@ -14,9 +14,10 @@ parameters has unknown ones; a done one is then named as an older version's, who
 differ). An active run whose worker is gone (:func:`~tlcore.runs.record.stale_reason`) is no repeat:
 the next launch closes it as interrupted.
 
-A launch that must not repeat a run (the app's, once its user saw none) looks and creates its run
-under :func:`launch_lock`, as every launch creates its run: two sessions launching one config at once
-give one run, and the other launch is refused (:class:`RepeatedError`).
+A launch that must not repeat a run (the app's, once its user saw none) looks and creates its runs
+under :func:`launch_lock`, as every launch creates its runs (:func:`create_runs`): two sessions launching
+one config at once give one run, and the other launch is refused (:class:`RepeatedError`), none of its
+runs created.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import contextlib
 import fcntl
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.stored_params import drifts, older_version
@@ -38,7 +39,7 @@ from tlcore.runs.store import RunStore
 from tlcore.runs.thread_count import trained_threads
 from tlcore.workspace import Workspace
 
-LAUNCH_LOCK = ".launch.lock"  # in the runs folder: held while a launch looks for repeats and creates its run
+LAUNCH_LOCK = ".launch.lock"  # in the runs folder: held while a launch looks for repeats and creates its runs
 
 _CANDIDATES = (
     "SELECT id, config FROM runs WHERE source = ? AND target = ? AND method = ?"
@@ -77,6 +78,19 @@ def launch_lock(workspace: Workspace) -> Iterator[None]:
     with (workspace.runs / LAUNCH_LOCK).open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
         yield
+
+
+def create_runs(
+    store: RunStore, configs: Sequence[AdaptConfig], *, unless_repeated: bool = False
+) -> list[str]:
+    """Create one queued run per config under :func:`launch_lock`; their ids. With ``unless_repeated``,
+    every config is looked at first: one that repeats a run (:func:`identical_runs`) raises
+    :class:`RepeatedError` and none is created."""
+    with launch_lock(store.workspace):
+        for config in configs if unless_repeated else ():
+            if found := identical_runs(store, config):
+                raise RepeatedError(found)
+        return [store.create(config) for config in configs]
 
 
 def _stored_equals(text: str, config: AdaptConfig) -> bool:
