@@ -3,6 +3,7 @@ session and the CLI, on one workspace): each gets its own name and keeps its own
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -16,9 +17,16 @@ from tlcore.workspace import Workspace
 TABLES = [b"a,b,label\n1.0,2.0,0\n3.0,4.0,1\n", b"a,b,label\n7.0,8.0,0\n9.0,6.0,1\n"]
 
 
+def no_hard_links(source: object, target: object) -> None:
+    raise PermissionError(1, "Operation not permitted")  # os.link on FAT or some network shares
+
+
+@pytest.mark.parametrize("links", [True, False], ids=["hard-links", "no-hard-links"])
 def test_two_uploads_of_one_name_at_once_get_two_names_each_with_its_bytes(
-    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, links: bool
 ) -> None:
+    if not links:  # the name is claimed another way, as safely (it raised PermissionError)
+        monkeypatch.setattr(os, "link", no_hard_links)
     both_read = threading.Barrier(len(TABLES), timeout=10)
     first_read: set[int] = set()
     read = uploads._check_readable

@@ -220,12 +220,20 @@ def save_upload(
 
 def _claim(temp: Path, final: Path, data: bytes) -> bool:
     """Store ``temp`` as ``final`` unless that name was taken since it was found free (another session
-    or the CLI uploading a file of that name at the same time): a hard link never replaces a file. True
-    when ``final`` now holds ``data`` (stored here, or the same bytes stored by the other upload)."""
+    or the CLI uploading a file of that name at the same time): a hard link never replaces a file; on a
+    file system without hard links (FAT, some network shares) the name is claimed by creating it empty
+    (``O_EXCL``), then filled. True when ``final`` now holds ``data`` (stored here, or the same bytes
+    stored by the other upload)."""
     try:
         os.link(temp, final)
     except FileExistsError:
         return final.read_bytes() == data
+    except OSError:  # no hard links here: claim the name, then move the file onto it
+        try:
+            os.close(os.open(final, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return final.read_bytes() == data
+        temp.replace(final)
     return True
 
 
