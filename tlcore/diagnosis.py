@@ -270,6 +270,14 @@ def _target_labels(
     return logits.argmax(1), "predicted", ""
 
 
+def _check_raw_fits(source: Domain, target: Domain, features: str | nn.Module, pca_dim: int | None) -> None:
+    """Before any work, refuse raw ``features`` too wide for the domain classifier
+    (:func:`~tlcore.diagnosis_settings.check_classifier_fits`): their width is known from the shape."""
+    if features == "raw":
+        n_s, n_t = len(source.X), len(target.X)
+        check_classifier_fits(n_s, n_t, raw_width(math.prod(source.shape), n_s + n_t, pca_dim))
+
+
 def diagnose(
     source: Domain,
     target: Domain,
@@ -304,14 +312,7 @@ def diagnose(
             f"{source.name} and {target.name} have different sample shapes "
             f"{source.shape} and {target.shape}: harmonise the pair first"
         )
-    # raw features' width is known before any work, a model's once it embeds the pair (below)
-    check_classifier_fits(
-        len(source.X),
-        len(target.X),
-        raw_width(math.prod(source.shape), len(source.X) + len(target.X), pca_dim)
-        if features == "raw"
-        else 0,
-    )
+    _check_raw_fits(source, target, features, pca_dim)  # a model's features: once it embeds the pair
     seed = settings.seed
     steps = {k: v for k, v in _STEPS.items() if umap or k != "umap"}
     scale, seconds, done = sum(steps.values()), {}, 0.0

@@ -22,16 +22,22 @@ from tlcore.workspace import Workspace
 OpenApp = Callable[..., AppTest]
 
 
-def test_an_idle_panel_is_drawn_once_and_goes_live_when_a_run_is_queued_elsewhere(
-    app: OpenApp, workspace: Path, auto_reruns: list[float]
-) -> None:
-    """QA: an Adapt tab left open with nothing running redrew its panel (8 runs' cards and curves)
-    every 2 s all day. A run queued by the CLI (its worker alive) makes the next page run live."""
+def with_a_done_run(workspace: Path) -> tuple[RunStore, AdaptConfig, str]:
+    """The workspace's store, the config of its one done run (80% on the target) and that run's id."""
     run_store = RunStore(Workspace.resolve(workspace))
     config = AdaptConfig(source=SMALL_SOURCE, target=SMALL_TARGET, methods=("dann",), epochs=2)
     done = run_store.create(config)
     assert run_store.start(done, pid=os.getpid())
     assert run_store.finish(done, {"target_accuracy": 0.8, "source_only_accuracy": 0.7})
+    return run_store, config, done
+
+
+def test_an_idle_panel_is_drawn_once_and_goes_live_when_a_run_is_queued_elsewhere(
+    app: OpenApp, workspace: Path, auto_reruns: list[float]
+) -> None:
+    """QA: an Adapt tab left open with nothing running redrew its panel (8 runs' cards and curves)
+    every 2 s all day. A run queued by the CLI (its worker alive) makes the next page run live."""
+    run_store, config, _ = with_a_done_run(workspace)
     at = app("adapt")
     assert not at.exception, [e.message for e in at.exception]
     assert auto_reruns == [10.0]
@@ -56,11 +62,7 @@ def test_an_idle_panel_looks_again_when_a_run_it_shows_is_deleted_elsewhere(
 ) -> None:
     """Demo QA (helper-278): `runs delete` in a shell left the deleted run's card on every open Adapt
     page, as its idle look only asked whether a run was live."""
-    run_store = RunStore(Workspace.resolve(workspace))
-    config = AdaptConfig(source=SMALL_SOURCE, target=SMALL_TARGET, methods=("dann",), epochs=2)
-    done = run_store.create(config)
-    assert run_store.start(done, pid=os.getpid())
-    assert run_store.finish(done, {"target_accuracy": 0.8, "source_only_accuracy": 0.7})
+    run_store, _, done = with_a_done_run(workspace)
     at = app("adapt")
     assert auto_reruns == [10.0] and [m.value for m in at.metric] == ["80.0%"]
     assert not adapt_runs.runs_changed(SMALL_SOURCE, SMALL_TARGET, (done,))
